@@ -1,0 +1,426 @@
+//! Argument types only: the `sc` command tree as clap definitions, with the help
+//! text users read. Behaviour lives in the library; `cli::run` dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// sc — secure container images end to end: scan, SBOM, sign, attest, verify, release.
+///
+/// Works natively (no cosign, syft, grype or trivy needed) and offline where the
+/// operation allows it. IMAGE is a registry reference (`ghcr.io/org/app:1.0`,
+/// `localhost:5000/app@sha256:...`), an OCI layout (`oci:DIR[:tag]`) or a
+/// docker-archive tarball (`docker-archive:FILE[:ref]`).
+#[derive(Debug, Parser)]
+#[command(name = "sc", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// More log output (-v info, -vv debug, -vvv trace). Also: RUST_LOG.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign, verify, scan and inspect container images.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Generate, attach, verify and scan SBOMs.
+    #[command(subcommand)]
+    Sbom(SbomCommand),
+    /// Attach and verify SLSA v1.0 build provenance.
+    #[command(subcommand)]
+    Provenance(ProvenanceCommand),
+    /// Run the whole security workflow for a stack's images.
+    #[command(subcommand)]
+    Release(ReleaseCommand),
+    /// Manage the local vulnerability database used for offline scanning.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Write a cosign-compatible key pair (cosign.key, cosign.pub).
+    GenerateKeyPair(GenerateKeyPairArgs),
+    /// Print the JSON Schema of the configuration (stack files and the `security:` block).
+    Schema(SchemaArgs),
+}
+
+/// How images are read: platform selection and registry access.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ImageAccessArgs {
+    /// Platform to select from a multi-platform image (os/arch[/variant]).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
+    pub platform: String,
+    /// Registry host to reach over plain HTTP or with unverified TLS (repeatable).
+    /// Loopback registries may use plain HTTP without this flag.
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure_registries: Vec<String>,
+    /// Extra CA certificate(s) (PEM) to trust for registry TLS (repeatable).
+    #[arg(long = "registry-ca-file", value_name = "FILE")]
+    pub registry_ca_files: Vec<PathBuf>,
+    /// Registry user name, with --registry-password-stdin. Without flags, credentials
+    /// come from SC_REGISTRY_USERNAME/SC_REGISTRY_PASSWORD (or SC_REGISTRY_TOKEN), then
+    /// Docker's config.json and its credential helpers.
+    #[arg(long, value_name = "USER")]
+    pub registry_username: Option<String>,
+    /// Read the registry password or token from standard input.
+    #[arg(long)]
+    pub registry_password_stdin: bool,
+}
+
+/// Options shared by keyless and key-based signing.
+#[derive(Debug, Clone, Args, Default)]
+pub struct SigningArgs {
+    /// Private key file (cosign format) for key-based signing; keyless when absent.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// OIDC identity token for keyless signing (default: from the CI environment or SIGSTORE_ID_TOKEN).
+    #[arg(long, value_name = "JWT", hide_env_values = true)]
+    pub identity_token: Option<String>,
+    /// Fulcio URL (private Sigstore deployments).
+    #[arg(long, value_name = "URL")]
+    pub fulcio_url: Option<String>,
+    /// Rekor URL (private Sigstore deployments).
+    #[arg(long, value_name = "URL")]
+    pub rekor_url: Option<String>,
+    /// Sigstore signing_config.json naming the services to use.
+    #[arg(long, value_name = "FILE")]
+    pub signing_config: Option<PathBuf>,
+    /// trusted_root.json for the Sigstore deployment.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Upload to the transparency log (set false for air-gapped key-based signing).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub tlog_upload: bool,
+}
+
+/// Options shared by signature and attestation verification.
+#[derive(Debug, Clone, Args, Default)]
+pub struct VerifyArgs {
+    /// Public key (PEM) for key-based verification.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Exact certificate identity (SAN: email or URI) required for keyless verification.
+    #[arg(long, value_name = "IDENTITY")]
+    pub certificate_identity: Option<String>,
+    /// Regular expression the certificate identity must match.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_identity_regexp: Option<String>,
+    /// Exact OIDC issuer required in the certificate.
+    #[arg(long, value_name = "URL")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Regular expression the OIDC issuer must match.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// trusted_root.json to verify against (enables fully offline verification).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Do not contact any Sigstore service.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `sc image ...`
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Sign an image by digest (key-based with --key, keyless otherwise), cosign-compatible.
+    Sign {
+        /// Image to sign (a tag is resolved to its digest first; the digest is signed).
+        image: String,
+        #[command(flatten)]
+        signing: SigningArgs,
+        /// Annotation to add to the signature (KEY=VALUE, repeatable).
+        #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
+        annotations: Vec<String>,
+        #[command(flatten)]
+        access: ImageAccessArgs,
+    },
+    /// Verify an image's signatures (key or certificate identity), offline-capable.
+    Verify {
+        /// Image to verify.
+        image: String,
+        #[command(flatten)]
+        verify: VerifyArgs,
+        /// Write the verification result as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        access: ImageAccessArgs,
+    },
+    /// Scan an image for known vulnerabilities against the local database.
+    Scan(ScanArgs),
+    /// Print the digest an image reference resolves to ("pin by digest").
+    Digest {
+        /// Image whose digest to print.
+        image: String,
+        /// Print `REPOSITORY@DIGEST` (registry images) instead of the bare digest.
+        #[arg(long)]
+        full_ref: bool,
+        /// Print the digest of the platform's image manifest rather than the index the reference names.
+        #[arg(long)]
+        platform_manifest: bool,
+        #[command(flatten)]
+        access: ImageAccessArgs,
+    },
+}
+
+/// Output formats of a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ScanFormat {
+    /// Table grouped by severity.
+    #[default]
+    Table,
+    /// JSON (ScanResult).
+    Json,
+    /// SARIF 2.1.0 for code-scanning dashboards.
+    Sarif,
+    /// CycloneDX VEX.
+    CyclonedxVex,
+    /// Markdown summary.
+    Markdown,
+}
+
+/// `sc image scan` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Image to scan.
+    pub image: String,
+    /// Use only the local database; never touch the network for vulnerability data.
+    #[arg(long)]
+    pub offline: bool,
+    /// Fail (exit 1) when a finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Warn when a finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    pub warn_on: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Vulnerability database directory (default: the bundled seed database or SC_DB_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Do not report vulnerabilities that have no fixed version.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Ignore file (IDs with reasons and expiry dates).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+    /// OpenVEX document(s) whose not_affected statements suppress findings (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Which files count: the final filesystem (squashed) or every layer.
+    #[arg(long, value_enum, default_value_t = Scope::Squashed)]
+    pub scope: Scope,
+    /// Do not read or write the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    #[command(flatten)]
+    pub access: ImageAccessArgs,
+}
+
+/// Which layers' files an SBOM or scan covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Scope {
+    /// What the final filesystem holds (whiteouts applied).
+    #[default]
+    Squashed,
+    /// Everything in every layer, with the layer that introduced it.
+    AllLayers,
+}
+
+/// SBOM output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SbomFormat {
+    /// CycloneDX 1.6 JSON.
+    #[default]
+    CyclonedxJson,
+    /// CycloneDX 1.6 XML.
+    CyclonedxXml,
+    /// SPDX 2.3 JSON.
+    SpdxJson,
+    /// SPDX 2.3 tag-value.
+    SpdxTagValue,
+    /// sc's native JSON.
+    ScJson,
+}
+
+/// `sc sbom ...`
+#[derive(Debug, Subcommand)]
+pub enum SbomCommand {
+    /// Generate an SBOM for an image (in-process; no syft).
+    Generate {
+        /// Image to catalog.
+        image: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SbomFormat::CyclonedxJson)]
+        format: SbomFormat,
+        /// Write to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Which files count.
+        #[arg(long, value_enum, default_value_t = Scope::Squashed)]
+        scope: Scope,
+        #[command(flatten)]
+        access: ImageAccessArgs,
+    },
+    /// Attach an SBOM to an image as a signed in-toto attestation.
+    Attach {
+        /// Image to attest.
+        image: String,
+        /// SBOM file (generated on the fly when absent).
+        #[arg(long, value_name = "FILE")]
+        sbom: Option<PathBuf>,
+        /// SBOM type, which sets the predicate type.
+        #[arg(long = "type", value_name = "TYPE", default_value = "cyclonedx")]
+        sbom_type: String,
+        #[command(flatten)]
+        signing: SigningArgs,
+        #[command(flatten)]
+        access: ImageAccessArgs,
+    },
+    /// Verify an image's SBOM attestation and write the verified SBOM.
+    Verify {
+        /// Image whose SBOM to verify.
+        image: String,
+        #[command(flatten)]
+        verify: VerifyArgs,
+        /// Where to write the verified SBOM.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        access: ImageAccessArgs,
+    },
+    /// Scan an existing CycloneDX or SPDX SBOM for vulnerabilities, without the image.
+    Scan {
+        /// SBOM file.
+        sbom: PathBuf,
+        /// Fail (exit 1) at or above this severity.
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+        format: ScanFormat,
+        /// Vulnerability database directory.
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+}
+
+/// `sc provenance ...`
+#[derive(Debug, Subcommand)]
+pub enum ProvenanceCommand {
+    /// Generate SLSA v1.0 provenance for an image and attach it as a signed attestation.
+    Attach {
+        /// Image the provenance is about.
+        image: String,
+        /// Source repository URL (default: from the CI environment or .git).
+        #[arg(long, value_name = "URL")]
+        source_repo: Option<String>,
+        /// Source commit (default: from the CI environment or .git).
+        #[arg(long, value_name = "SHA")]
+        git_sha: Option<String>,
+        /// CI workflow name.
+        #[arg(long, value_name = "NAME")]
+        workflow_name: Option<String>,
+        #[command(flatten)]
+        signing: SigningArgs,
+        #[command(flatten)]
+        access: ImageAccessArgs,
+    },
+    /// Verify an image's provenance and report which SLSA build level it meets.
+    Verify {
+        /// Image whose provenance to verify.
+        image: String,
+        /// Minimum SLSA build level required (0-3).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        min_slsa_level: u8,
+        #[command(flatten)]
+        verify: VerifyArgs,
+        #[command(flatten)]
+        access: ImageAccessArgs,
+    },
+}
+
+/// `sc release ...`
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// Scan, sign, attest and report every image of a stack environment.
+    Create {
+        /// Stack name (.sc/stacks/STACK/client.yaml).
+        #[arg(short, long)]
+        stack: String,
+        /// Environment (production, staging, ...).
+        #[arg(short, long)]
+        environment: String,
+        /// Release version.
+        #[arg(long)]
+        version: String,
+        /// Override: enable or disable signing.
+        #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+        sign: Option<bool>,
+        /// Override: enable or disable SBOM generation and attestation.
+        #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+        sbom: Option<bool>,
+        /// Override: enable or disable scanning.
+        #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+        scan: Option<bool>,
+        /// Project directory holding `.sc/`.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        project_dir: PathBuf,
+    },
+}
+
+/// `sc db ...`
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Update the local database from an OSV mirror (https:// or file://), incrementally.
+    Sync {
+        /// Mirror base URL with the osv.dev bucket layout.
+        #[arg(long, value_name = "URL")]
+        mirror: String,
+        /// Database directory.
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+    /// Show the database's age, record counts and sources.
+    Status {
+        /// Database directory.
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+    /// Import OSV records from a zip, a directory of .json files, or an exported bundle.
+    Import {
+        /// File or directory to import.
+        path: PathBuf,
+        /// Database directory.
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+}
+
+/// `sc generate-key-pair` arguments.
+#[derive(Debug, Args)]
+pub struct GenerateKeyPairArgs {
+    /// Prefix of the written files (PREFIX.key, PREFIX.pub).
+    #[arg(long, value_name = "PREFIX", default_value = "cosign")]
+    pub output_key_prefix: String,
+}
+
+/// `sc schema` arguments.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Only the `security:` block instead of the whole stack file.
+    #[arg(long)]
+    pub security_only: bool,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}

@@ -1,0 +1,272 @@
+//! The command-line interface: parse arguments ([`args`]), call the library,
+//! render results, and map failures to exit codes (see
+//! [`crate::error::ErrorKind::exit_code`]). No security logic lives here.
+
+pub mod args;
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use crate::error::{ErrorKind, NotImplemented};
+use crate::registry::{RegistryAuth, RegistryClient, RegistryOptions};
+use crate::source::{self, Platform, SourceError, SourceSpec};
+use args::{
+    Cli, Command, DbCommand, ImageAccessArgs, ImageCommand, ProvenanceCommand, ReleaseCommand,
+    SbomCommand,
+};
+
+/// A failure as the CLI reports it: a kind (for the exit code) and a message chain.
+#[derive(Debug)]
+pub struct CliError {
+    /// Taxonomy, deciding the exit code.
+    pub kind: ErrorKind,
+    /// What went wrong, with context.
+    pub error: anyhow::Error,
+}
+
+impl CliError {
+    fn new(kind: ErrorKind, error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            kind,
+            error: error.into(),
+        }
+    }
+}
+
+impl From<SourceError> for CliError {
+    fn from(e: SourceError) -> Self {
+        let kind = match &e {
+            SourceError::Spec { .. } | SourceError::Reference(_) => ErrorKind::InvalidConfig,
+            SourceError::Registry(crate::registry::RegistryError::Setup(_)) => {
+                ErrorKind::InvalidConfig
+            }
+            _ => ErrorKind::Io,
+        };
+        CliError::new(kind, e)
+    }
+}
+
+fn not_implemented(what: &str, issue: &str) -> Result<(), CliError> {
+    Err(CliError::new(
+        ErrorKind::NotImplemented,
+        anyhow::Error::new(NotImplemented { what: format!("`sc {what}`") }).context(format!(
+            "this command is part of sc's command tree, but its behaviour ({issue}) has not landed yet; nothing was done"
+        )),
+    ))
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// Build the registry client the access flags describe.
+pub fn registry_client(access: &ImageAccessArgs) -> Result<Arc<RegistryClient>, CliError> {
+    let mut options = RegistryOptions {
+        insecure_registries: access.insecure_registries.clone(),
+        ca_files: access.registry_ca_files.clone(),
+        ..RegistryOptions::default()
+    };
+    if access.registry_password_stdin {
+        let mut secret = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut secret)
+            .map_err(|e| {
+                CliError::new(
+                    ErrorKind::InvalidConfig,
+                    anyhow::anyhow!("reading the registry password from stdin: {e}"),
+                )
+            })?;
+        let secret = secret.trim_end_matches(['\r', '\n']).to_string();
+        options.credentials = Some(match &access.registry_username {
+            Some(u) => RegistryAuth::basic(u.clone(), secret),
+            None => RegistryAuth::bearer(secret),
+        });
+    } else if access.registry_username.is_some() {
+        return Err(CliError::new(
+            ErrorKind::InvalidConfig,
+            anyhow::anyhow!("--registry-username needs --registry-password-stdin (or SC_REGISTRY_PASSWORD with SC_REGISTRY_USERNAME in the environment)"),
+        ));
+    }
+    RegistryClient::new(options)
+        .map(Arc::new)
+        .map_err(|e| CliError::new(ErrorKind::InvalidConfig, e))
+}
+
+fn parse_platform(access: &ImageAccessArgs) -> Result<Platform, CliError> {
+    access
+        .platform
+        .parse()
+        .map_err(|e| CliError::new(ErrorKind::InvalidConfig, e))
+}
+
+async fn image_digest(
+    image: &str,
+    full_ref: bool,
+    platform_manifest: bool,
+    access: &ImageAccessArgs,
+) -> Result<(), CliError> {
+    let spec: SourceSpec = image.parse()?;
+    let platform = parse_platform(access)?;
+    let client = match &spec {
+        SourceSpec::Registry(_) => Some(registry_client(access)?),
+        _ => None,
+    };
+    // Without --platform-manifest, a registry tag only needs one HEAD request.
+    if let (SourceSpec::Registry(r), Some(c), false) = (&spec, &client, platform_manifest) {
+        let digest = c
+            .resolve_digest(r)
+            .await
+            .map_err(|e| CliError::new(ErrorKind::Io, e))?;
+        println!(
+            "{}",
+            if full_ref {
+                r.with_digest(digest).to_string()
+            } else {
+                digest.to_string()
+            }
+        );
+        return Ok(());
+    }
+    let src = source::open(&spec, &source::OpenOptions { registry: client })?;
+    let resolved = src.resolve(&platform).await?;
+    let digest = if platform_manifest {
+        &resolved.manifest_digest
+    } else {
+        &resolved.top_digest
+    };
+    match (&resolved.reference, full_ref) {
+        (Some(r), true) => println!("{}", r.with_digest(digest.clone())),
+        _ => println!("{digest}"),
+    }
+    Ok(())
+}
+
+fn schema(args: &args::SchemaArgs) -> Result<(), CliError> {
+    let value = if args.security_only {
+        crate::config::security_json_schema()
+    } else {
+        crate::config::json_schema()
+    };
+    let text =
+        serde_json::to_string_pretty(&value).map_err(|e| CliError::new(ErrorKind::Io, e))? + "\n";
+    write_output(args.output.as_deref(), text.as_bytes())
+}
+
+/// Write to a file (atomically: temp file + rename) or to standard output.
+pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), CliError> {
+    match path {
+        None => std::io::stdout()
+            .lock()
+            .write_all(bytes)
+            .map_err(|e| CliError::new(ErrorKind::Io, e)),
+        Some(p) => {
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let tmp = dir.join(format!(
+                ".{}.tmp-{}",
+                p.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+                std::process::id()
+            ));
+            std::fs::write(&tmp, bytes)
+                .and_then(|_| std::fs::rename(&tmp, p))
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    CliError::new(
+                        ErrorKind::Io,
+                        anyhow::anyhow!("writing {}: {e}", p.display()),
+                    )
+                })
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Image(cmd) => match cmd {
+            ImageCommand::Digest {
+                image,
+                full_ref,
+                platform_manifest,
+                access,
+            } => image_digest(&image, full_ref, platform_manifest, &access).await,
+            ImageCommand::Sign { .. } => not_implemented("image sign", "signing and verification"),
+            ImageCommand::Verify { .. } => {
+                not_implemented("image verify", "signing and verification")
+            }
+            ImageCommand::Scan(_) => {
+                not_implemented("image scan", "offline vulnerability scanning")
+            }
+        },
+        Command::Sbom(cmd) => match cmd {
+            SbomCommand::Generate { .. } => not_implemented("sbom generate", "the SBOM engine"),
+            SbomCommand::Attach { .. } => not_implemented("sbom attach", "attestations"),
+            SbomCommand::Verify { .. } => not_implemented("sbom verify", "attestations"),
+            SbomCommand::Scan { .. } => {
+                not_implemented("sbom scan", "offline vulnerability scanning")
+            }
+        },
+        Command::Provenance(cmd) => match cmd {
+            ProvenanceCommand::Attach { .. } => {
+                not_implemented("provenance attach", "attestations")
+            }
+            ProvenanceCommand::Verify { .. } => {
+                not_implemented("provenance verify", "attestations")
+            }
+        },
+        Command::Release(ReleaseCommand::Create { .. }) => {
+            not_implemented("release create", "the release workflow")
+        }
+        Command::Db(cmd) => match cmd {
+            DbCommand::Sync { .. } => not_implemented("db sync", "the vulnerability database"),
+            DbCommand::Status { .. } => not_implemented("db status", "the vulnerability database"),
+            DbCommand::Import { .. } => not_implemented("db import", "the vulnerability database"),
+        },
+        Command::GenerateKeyPair(_) => {
+            not_implemented("generate-key-pair", "signing and verification")
+        }
+        Command::Schema(args) => schema(&args),
+    }
+}
+
+/// Parse `std::env::args`, run, and return the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(ErrorKind::Io.exit_code());
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {:#}", e.error);
+            ExitCode::from(e.kind.exit_code())
+        }
+    }
+}

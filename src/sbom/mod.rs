@@ -1,0 +1,39 @@
+//! SBOMs (the seeds' "SBOM API" types).
+//!
+//! Status: the result types exist; the in-process layer walker, catalogers and
+//! CycloneDX/SPDX writers are not built yet (`sc sbom generate` says so and exits 4).
+
+use serde::{Deserialize, Serialize};
+
+/// Generation metadata of an SBOM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SbomMetadata {
+    /// Tool that generated it (`sc`).
+    pub tool_name: String,
+    /// Tool version.
+    pub tool_version: String,
+    /// Number of packages listed.
+    pub package_count: usize,
+    /// Format (`cyclonedx-json`, ...).
+    pub format: String,
+}
+
+/// A generated SBOM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sbom {
+    /// Format used.
+    pub format: String,
+    /// The document.
+    #[serde(skip)]
+    pub content: Vec<u8>,
+    /// SHA-256 of the document.
+    pub digest: String,
+    /// Digest of the image it describes.
+    pub image_digest: String,
+    /// When it was generated (RFC 3339).
+    pub generated_at: String,
+    /// Metadata.
+    pub metadata: SbomMetadata,
+}
