@@ -90,7 +90,7 @@ pub struct SecurityError {
     /// Operation that failed (`scan`, `sign`, `sbom`, `provenance`, ...).
     pub op: String,
     /// Image it failed for.
-    pub image: ImageReference,
+    pub image: Box<ImageReference>,
     /// Taxonomy of the failure.
     pub kind: ErrorKind,
     /// The cause, with the detail a user needs to act.
@@ -108,7 +108,7 @@ impl SecurityError {
     ) -> Self {
         Self {
             op: op.into(),
-            image,
+            image: Box::new(image),
             kind,
             source: source.into(),
         }
