@@ -1,7 +1,11 @@
-//! SBOMs (the seeds' "SBOM API" types).
+//! SBOMs: the in-process replacement for syft.
 //!
-//! Status: the result types exist; the in-process layer walker, catalogers and
-//! CycloneDX/SPDX writers are not built yet (`sc sbom generate` says so and exits 4).
+//! - [`model`]: the package inventory (one `Package` type for every ecosystem);
+//! - [`catalog`]: catalogers, one module per package database or artifact type;
+//! - the seeds' `SBOM` and `SBOMMetadata` result types (below).
+
+pub mod catalog;
+pub mod model;
 
 use serde::{Deserialize, Serialize};
 
