@@ -5,7 +5,11 @@
 //! - the seeds' `SBOM` and `SBOMMetadata` result types (below).
 
 pub mod catalog;
+pub mod generate;
 pub mod model;
+pub mod walker;
+
+pub use generate::{catalog_image, GenerateOptions, SbomError};
 
 use serde::{Deserialize, Serialize};
 
