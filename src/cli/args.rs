@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `localhost:5000/app@sha256:...`), an OCI layout (`oci:DIR[:tag]`) or a
 /// docker-archive tarball (`docker-archive:FILE[:ref]`).
 #[derive(Debug, Parser)]
-#[command(name = "sc", version, propagate_version = true, max_term_width = 100)]
+#[command(name = "sc", version, max_term_width = 100)]
 pub struct Cli {
     /// More log output (-v info, -vv debug, -vvv trace). Also: RUST_LOG.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

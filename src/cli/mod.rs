@@ -270,3 +270,39 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+/// The CLI reference (`docs/cli.md`): every command's long help, generated from the
+/// clap definitions so it cannot drift (a test compares it with the committed file).
+pub fn reference_markdown() -> String {
+    use clap::CommandFactory;
+    fn walk(cmd: &mut clap::Command, path: &str, out: &mut String) {
+        let name = if path.is_empty() {
+            cmd.get_name().to_string()
+        } else {
+            format!("{path} {}", cmd.get_name())
+        };
+        let mut c = cmd.clone().term_width(100).max_term_width(100);
+        let help = c.render_long_help().to_string();
+        let level = if name.matches(' ').count() == 0 {
+            "#"
+        } else {
+            "##"
+        };
+        out.push_str(&format!(
+            "\n{level} `{name}`\n\n```text\n{}\n```\n",
+            help.trim_end()
+        ));
+        for sub in cmd.get_subcommands_mut() {
+            if sub.get_name() != "help" {
+                walk(sub, &name, out);
+            }
+        }
+    }
+    let mut out = String::from(
+        "<!-- Generated from the clap definitions in src/cli/args.rs by `SC_UPDATE_DOCS=1 cargo test --test cli`. Do not edit by hand. -->\n\n# CLI reference\n\nExit codes: 0 success; 1 policy failure (vulnerabilities at or above the threshold, verification failed); 2 invalid usage or configuration; 3 operational error (registry, network, files); 4 command not implemented yet.\n",
+    );
+    let mut cmd = args::Cli::command();
+    cmd.build();
+    walk(&mut cmd, "", &mut out);
+    out
+}
