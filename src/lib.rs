@@ -31,6 +31,7 @@ pub mod scan;
 pub mod severity;
 pub mod signing;
 pub mod source;
+pub mod tls;
 pub mod vulndb;
 
 pub use config::SecurityDescriptor;

@@ -188,9 +188,10 @@ async fn tampered_or_truncated_blobs_fail_with_digest_errors() {
     m.push(b' ');
     std::fs::write(&manifest, &m).unwrap();
     let err = src.resolve(&Platform::default()).await.unwrap_err();
+    let chain = format!("{:#}", anyhow::Error::new(err));
     assert!(
-        err.to_string().contains("size mismatch") || err.to_string().contains("digest mismatch"),
-        "{err}"
+        chain.contains("size mismatch") || chain.contains("digest mismatch"),
+        "{chain}"
     );
 }
 
@@ -277,6 +278,51 @@ fn cli_digest_of_fixtures() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("invalid image reference"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn compressed_docker_archive_is_refused_clearly() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let gz = tmp.path().join("img.tar.gz");
+    let mut e = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    e.write_all(&std::fs::read(fixture("debian-app.docker.tar")).unwrap())
+        .unwrap();
+    e.finish().unwrap();
+    let err = source::open(
+        &format!("docker-archive:{}", gz.display()).parse().unwrap(),
+        &OpenOptions::default(),
+    )
+    .err()
+    .expect("must fail");
+    assert!(
+        err.to_string().contains("Gzip-compressed")
+            && err.to_string().contains("decompress it first"),
+        "{err}"
+    );
+
+    let out = sc(
+        &[
+            "image",
+            "digest",
+            &format!(
+                "docker-archive:{}",
+                tmp.path().join("missing.tar").display()
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    // The cause is printed once, after the path.
+    assert_eq!(
+        stderr(&out).matches("No such file or directory").count(),
+        1,
         "{}",
         stderr(&out)
     );

@@ -50,11 +50,14 @@ impl From<SourceError> for CliError {
 }
 
 fn not_implemented(what: &str, issue: &str) -> Result<(), CliError> {
+    let e = NotImplemented {
+        what: format!("`sc {what}`"),
+    };
     Err(CliError::new(
         ErrorKind::NotImplemented,
-        anyhow::Error::new(NotImplemented { what: format!("`sc {what}`") }).context(format!(
-            "this command is part of sc's command tree, but its behaviour ({issue}) has not landed yet; nothing was done"
-        )),
+        anyhow::anyhow!(
+            "{e}: it is part of the command tree, but {issue} has not landed yet; nothing was done"
+        ),
     ))
 }
 
@@ -99,11 +102,16 @@ pub fn registry_client(access: &ImageAccessArgs) -> Result<Arc<RegistryClient>, 
             Some(u) => RegistryAuth::basic(u.clone(), secret),
             None => RegistryAuth::bearer(secret),
         });
-    } else if access.registry_username.is_some() {
-        return Err(CliError::new(
-            ErrorKind::InvalidConfig,
-            anyhow::anyhow!("--registry-username needs --registry-password-stdin (or SC_REGISTRY_PASSWORD with SC_REGISTRY_USERNAME in the environment)"),
-        ));
+    } else if let Some(user) = &access.registry_username {
+        match std::env::var("SC_REGISTRY_PASSWORD") {
+            Ok(password) if !password.is_empty() => options.credentials = Some(RegistryAuth::basic(user.clone(), password)),
+            _ => {
+                return Err(CliError::new(
+                    ErrorKind::InvalidConfig,
+                    anyhow::anyhow!("--registry-username needs a password: --registry-password-stdin, or SC_REGISTRY_PASSWORD in the environment"),
+                ))
+            }
+        }
     }
     RegistryClient::new(options)
         .map(Arc::new)

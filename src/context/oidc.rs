@@ -308,7 +308,8 @@ fn check_claims(token: &IdentityToken, audience: &str) {
 }
 
 fn http_client(url: &str, timeout: Duration) -> Result<reqwest::Client, ContextError> {
-    let mut builder = reqwest::Client::builder()
+    let mut builder = crate::tls::client_builder(&[])
+        .unwrap_or_else(|_| reqwest::Client::builder())
         .timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(format!("{}/{}", crate::TOOL_NAME, crate::TOOL_VERSION));

@@ -268,13 +268,22 @@ fn run_helper(
         .map(|d| d.join(&program))
         .find(|p| p.is_file())
         .unwrap_or_else(|| PathBuf::from(&program));
-    let mut child = Command::new(&path)
+    let child = Command::new(&path)
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| fail(format!("cannot run {program}: {e}")))?;
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Docker configs copied between machines often name a helper that is not
+            // installed (e.g. `desktop`); carry on without credentials, as anonymous.
+            tracing::warn!("credential helper {program} is not installed; no credentials for {registry} from it");
+            return Ok(None);
+        }
+        Err(e) => return Err(fail(format!("cannot run {program}: {e}"))),
+    };
     child
         .stdin
         .take()
@@ -474,12 +483,22 @@ mod tests {
             RegistryAuth::from_docker_config(&path, "other.example", &dirs).unwrap(),
             None
         );
-        // A missing helper is a clear error.
+        // A helper that is not installed means no credentials from it (anonymous), not a failure.
         std::fs::write(&path, r#"{"credsStore":"nosuchhelper"}"#).unwrap();
+        assert_eq!(
+            RegistryAuth::from_docker_config(&path, "x.example", &dirs).unwrap(),
+            None
+        );
+        // A helper that fails for another reason is a clear error naming it.
+        let broken = dir.path().join("docker-credential-broken");
+        std::fs::write(&broken, "#!/bin/sh\necho 'keychain locked' >&2\nexit 3\n").unwrap();
+        std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(&path, r#"{"credsStore":"broken"}"#).unwrap();
         let err = RegistryAuth::from_docker_config(&path, "x.example", &dirs).unwrap_err();
+        let msg = err.to_string();
         assert!(
-            err.to_string().contains("docker-credential-nosuchhelper"),
-            "{err}"
+            msg.contains("docker-credential-broken") && msg.contains("keychain locked"),
+            "{msg}"
         );
     }
 

@@ -79,6 +79,14 @@ pub enum RegistryError {
         /// Cause.
         detail: String,
     },
+    /// The TLS handshake failed (unknown CA, wrong host name, expired certificate).
+    #[error("{registry}: TLS failed: {detail} (for a private CA use --registry-ca-file; --insecure-registry skips verification)")]
+    Tls {
+        /// Registry host.
+        registry: String,
+        /// Cause.
+        detail: String,
+    },
     /// Content did not match its digest or size.
     #[error(transparent)]
     Verify(#[from] VerifyError),
@@ -161,7 +169,8 @@ struct HostClient {
 /// A registry client shared by all operations of a run (cheap to clone behind an `Arc`).
 pub struct RegistryClient {
     options: RegistryOptions,
-    certs: Vec<Certificate>,
+    /// Extra CA certificates (PEM), from `ca_files`.
+    extra_ca: Vec<Vec<u8>>,
     hosts: Mutex<HashMap<String, HostClient>>,
     requests: std::sync::atomic::AtomicU64,
 }
@@ -172,24 +181,6 @@ impl std::fmt::Debug for RegistryClient {
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
-}
-
-fn split_pem_bundle(pem: &[u8]) -> Vec<Vec<u8>> {
-    let text = String::from_utf8_lossy(pem);
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        if line.starts_with("-----BEGIN CERTIFICATE-----") {
-            current.clear();
-        }
-        current.push_str(line);
-        current.push('\n');
-        if line.starts_with("-----END CERTIFICATE-----") {
-            out.push(current.clone().into_bytes());
-            current.clear();
-        }
-    }
-    out
 }
 
 fn is_loopback_host(registry: &str) -> bool {
@@ -211,25 +202,13 @@ fn is_loopback_host(registry: &str) -> bool {
 impl RegistryClient {
     /// A client with `options`.
     pub fn new(options: RegistryOptions) -> Result<Self, RegistryError> {
-        let mut certs = Vec::new();
+        let mut extra_ca = Vec::new();
         for path in &options.ca_files {
-            let pem = std::fs::read(path)
-                .map_err(|e| RegistryError::Setup(format!("CA file {}: {e}", path.display())))?;
-            let found = split_pem_bundle(&pem);
-            if found.is_empty() {
-                return Err(RegistryError::Setup(format!(
-                    "CA file {}: no PEM certificate in it",
-                    path.display()
-                )));
-            }
-            certs.extend(found.into_iter().map(|data| Certificate {
-                encoding: CertificateEncoding::Pem,
-                data,
-            }));
+            extra_ca.extend(crate::tls::read_pem_file(path).map_err(RegistryError::Setup)?);
         }
         Ok(Self {
             options,
-            certs,
+            extra_ca,
             hosts: Mutex::new(HashMap::new()),
             requests: Default::default(),
         })
@@ -256,7 +235,18 @@ impl RegistryClient {
         ClientConfig {
             protocol,
             accept_invalid_certificates: insecure,
-            extra_root_certificates: self.certs.clone(),
+            // Explicit roots: the system store or the bundled Mozilla roots, plus extra CAs.
+            tls_certs_only: crate::tls::default_root_ders()
+                .iter()
+                .map(|der| Certificate {
+                    encoding: CertificateEncoding::Der,
+                    data: der.clone(),
+                })
+                .chain(self.extra_ca.iter().map(|pem| Certificate {
+                    encoding: CertificateEncoding::Pem,
+                    data: pem.clone(),
+                }))
+                .collect(),
             read_timeout: Some(self.options.timeout),
             connect_timeout: Some(Duration::from_secs(15)),
             user_agent: concat!("sc/", env!("CARGO_PKG_VERSION")),
@@ -272,15 +262,10 @@ impl RegistryClient {
         registry: &str,
         insecure: bool,
     ) -> Result<bool, RegistryError> {
-        let mut builder = reqwest::Client::builder()
+        let client = crate::tls::client_builder(&self.extra_ca)
+            .map_err(RegistryError::Setup)?
             .timeout(Duration::from_secs(15))
-            .danger_accept_invalid_certs(insecure);
-        for c in &self.certs {
-            let cert = reqwest::Certificate::from_pem(&c.data)
-                .map_err(|e| RegistryError::Setup(format!("CA certificate: {e}")))?;
-            builder = builder.add_root_certificate(cert);
-        }
-        let client = builder
+            .danger_accept_invalid_certs(insecure)
             .build()
             .map_err(|e| RegistryError::Setup(e.to_string()))?;
         let https_err = match client.get(format!("https://{registry}/v2/")).send().await {
@@ -301,12 +286,20 @@ impl RegistryClient {
                 return Ok(true);
             }
         }
-        // Report the TLS problem: it is the one the user has to fix.
+        // Report the HTTPS problem: it is the one the user has to fix.
+        let detail = error_chain(&https_err);
+        let lower = detail.to_ascii_lowercase();
+        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            return Err(RegistryError::Tls {
+                registry: registry.to_string(),
+                detail,
+            });
+        }
         Err(RegistryError::Transport {
             registry: registry.to_string(),
             operation: "connect",
             attempts: 1,
-            detail: error_chain(&https_err),
+            detail,
         })
     }
 
@@ -316,7 +309,28 @@ impl RegistryClient {
         }
         let insecure = self.is_insecure(registry);
         let plain = if insecure || is_loopback_host(registry) {
-            self.probe_plain_http(registry, insecure).await?
+            self.options
+                .retry
+                .run(
+                    &format!("connect to {registry}"),
+                    RegistryError::is_transient,
+                    || self.probe_plain_http(registry, insecure),
+                )
+                .await
+                .map_err(|(e, attempts)| match e {
+                    RegistryError::Transport {
+                        registry,
+                        operation,
+                        detail,
+                        ..
+                    } => RegistryError::Transport {
+                        registry,
+                        operation,
+                        attempts,
+                        detail,
+                    },
+                    other => other,
+                })?
         } else {
             false
         };
@@ -851,14 +865,6 @@ mod tests {
         assert!(t.digest.is_none());
         let untagged: ImageReference = "localhost:5000/app:1".parse().unwrap();
         assert!(cosign_tag(&untagged, "sig").is_err());
-    }
-
-    #[test]
-    fn pem_bundles_split() {
-        let pem = b"-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\njunk\n-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n";
-        let certs = split_pem_bundle(pem);
-        assert_eq!(certs.len(), 2);
-        assert!(String::from_utf8_lossy(&certs[1]).contains("BBB"));
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub struct LayerScan {
 
 /// Why a layer could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("layer {index} ({what}): {source}")]
+#[error("layer {index} ({what})")]
 pub struct WalkError {
     /// Layer index.
     pub index: usize,

@@ -74,7 +74,19 @@ impl DockerArchiveSource {
             path: path.to_path_buf(),
             source: e,
         };
-        let file = File::open(path).map_err(io_err)?;
+        let mut file = File::open(path).map_err(io_err)?;
+        let mut head = [0u8; 4];
+        let n = file.read(&mut head).map_err(io_err)?;
+        if let c @ (Compression::Gzip | Compression::Zstd) = Compression::sniff(&head[..n]) {
+            return Err(SourceError::Unsupported {
+                what: "compressed docker-archive".into(),
+                detail: format!(
+                    "{} is {c:?}-compressed; sc reads archives in place and needs the plain tar (decompress it first, e.g. `gunzip -k` or `zstd -d`)",
+                    path.display()
+                ),
+            });
+        }
+        file.seek(SeekFrom::Start(0)).map_err(io_err)?;
         let mut archive = tar::Archive::new(BufReader::new(file));
         let mut entries = HashMap::new();
         for entry in archive.entries_with_seek().map_err(io_err)? {

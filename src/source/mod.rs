@@ -53,7 +53,7 @@ pub enum SourceError {
     #[error(transparent)]
     Registry(#[from] RegistryError),
     /// A file of a layout or archive could not be read.
-    #[error("{path}: {source}")]
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
