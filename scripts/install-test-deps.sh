@@ -5,6 +5,9 @@
 #   - openssl:        a throw-away CA and server certificate for the TLS registry
 #   - skopeo:         an independent client that copies fixture images into the registry
 #   - umoci:          builds OCI images without Docker (fixture corpus scripts)
+#   - rpm, python3-rpm, ruby, php-cli + php-composer-semver, golang-go, java + maven,
+#     python packaging, node semver: the ecosystems' own version comparators,
+#     which sc-version's differential tests compare against
 # Nothing is installed when everything is present already.
 set -euo pipefail
 
@@ -16,8 +19,27 @@ have openssl || need+=(openssl)
 have skopeo || need+=(skopeo)
 have umoci || need+=(umoci)
 have python3 || need+=(python3)
+# native version comparators, for sc-version's differential tests
+have rpm || need+=(rpm)
+[ -e /usr/lib/python3/dist-packages/rpm ] || need+=(python3-rpm)
+have ruby || need+=(ruby)
+have php || need+=(php-cli)
+[ -e /usr/share/php/Composer/Semver ] || need+=(php-composer-semver)
+have go || need+=(golang-go)
+have java || need+=(default-jre-headless)
+[ -n "$(ls /usr/share/maven/lib/maven-artifact-*.jar 2>/dev/null)" ] || need+=(maven)
+
+python_and_node() {
+  # python `packaging` and node `semver` for the differential version tests
+  python3 -c 'import packaging' 2>/dev/null || pip install -q packaging
+  local dir=.cache/node-semver
+  if [ ! -d "$dir/node_modules/semver" ] && command -v npm >/dev/null; then
+    mkdir -p "$dir" && (cd "$dir" && npm install -s --no-audit --no-fund semver >/dev/null)
+  fi
+}
 
 if [ ${#need[@]} -eq 0 ]; then
+  python_and_node
   echo "install-test-deps: all present"
   exit 0
 fi
@@ -31,3 +53,4 @@ echo "install-test-deps: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+python_and_node

@@ -11,5 +11,6 @@ cargo clippy --workspace --all-targets -- -D warnings
 RUSTFLAGS="-C target-feature=+crt-static" \
   cargo build --release --bin sc --target x86_64-unknown-linux-gnu --target-dir target/static
 export SC_STATIC_BINARY="$PWD/target/static/x86_64-unknown-linux-gnu/release/sc"
+export SC_NODE_SEMVER_DIR="$PWD/.cache/node-semver"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
