@@ -3,6 +3,7 @@
 //! [`crate::error::ErrorKind::exit_code`]). No security logic lives here.
 
 pub mod args;
+pub mod progress;
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
