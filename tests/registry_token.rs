@@ -196,6 +196,15 @@ async fn token_auth_with_credentials_pull_and_push() {
         saw_scope(&pushes, "repository:token/app:pull,push", true),
         "{pushes:?}"
     );
+    // One push token serves all three uploads (it is cached until it expires).
+    assert_eq!(
+        pushes
+            .iter()
+            .filter(|q| q.scopes.iter().any(|s| s.ends_with(":pull,push")))
+            .count(),
+        1,
+        "{pushes:?}"
+    );
 
     // A fresh client (no cached token) reads back what was pushed, blob included.
     let c2 = client(with_creds(USER, PASSWORD));
