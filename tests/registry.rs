@@ -166,6 +166,7 @@ async fn basic_auth_from_env_flags_and_docker_config() {
     let reg = Registry::start_with(RegistryConfig {
         htpasswd: Some(("alice".into(), "s3cret-pw".into())),
         tls: false,
+        ..RegistryConfig::default()
     });
     reg.copy_in(&fixture_oci("debian-app"), "private/app:v1");
     let r: ImageReference = format!("{}/private/app:v1", reg.addr).parse().unwrap();
@@ -236,6 +237,7 @@ async fn tls_registry_with_private_ca() {
     let reg = Registry::start_with(RegistryConfig {
         htpasswd: None,
         tls: true,
+        ..RegistryConfig::default()
     });
     reg.copy_in(&fixture_oci("debian-app"), "tls/app:v1");
     let r: ImageReference = format!("{}/tls/app:v1", reg.addr).parse().unwrap();

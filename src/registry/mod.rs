@@ -569,10 +569,12 @@ impl RegistryClient {
                 let reference = reference.clone();
                 let ds = ds.clone();
                 async move {
+                    // Register the credentials only: oci-client fetches the push token
+                    // on the first push request and caches it until it expires (an
+                    // explicit `auth()` here re-ran the token exchange on every call).
                     h.client
-                        .auth(&reference, &h.auth, oci_client::RegistryOperation::Push)
-                        .await
-                        .ok();
+                        .store_auth_if_needed(reference.resolve_registry(), &h.auth)
+                        .await;
                     h.client.blob_exists(&reference, &ds).await
                 }
             })
@@ -606,10 +608,10 @@ impl RegistryClient {
             let body = body.clone();
             let content_type = content_type.clone();
             async move {
+                // The push token comes from oci-client's cache (see `push_blob`).
                 h.client
-                    .auth(&reference, &h.auth, oci_client::RegistryOperation::Push)
-                    .await
-                    .ok();
+                    .store_auth_if_needed(reference.resolve_registry(), &h.auth)
+                    .await;
                 h.client
                     .push_manifest_raw(&reference, body, content_type)
                     .await
