@@ -5,7 +5,9 @@
 //! a `Vulnerability` plus the context that policy and reports need (package
 //! type and purl, aliases, where in the image the package was recorded, fix
 //! state); it serializes as one flat object, so a list of findings reads as a
-//! list of seeds' vulnerabilities with extra fields.
+//! list of seeds' vulnerabilities with extra fields. [`report`] renders a
+//! [`report::ScanReport`] (findings after policy, suppressions, verdict) as a
+//! table, JSON, SARIF, CycloneDX VEX or Markdown.
 //!
 //! Status: the in-process matcher against the local database
 //! ([`crate::vulndb`]) is not built yet, so nothing produces findings yet.
@@ -13,6 +15,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::severity::Severity;
+
+pub mod report;
 
 /// CVSS scoring of a vulnerability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
