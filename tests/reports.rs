@@ -697,6 +697,34 @@ fn empty_report_table() {
 }
 
 #[test]
+fn advisory_text_cannot_inject_terminal_or_markdown_control() {
+    let mut r = sample();
+    r.findings[0].title =
+        "evil\x1b[2J\x1b]0;pwned\x07 title | with `code`\nand a second line".into();
+    r.findings[0].vulnerability.package = "py\x1b[31myaml".into();
+    r.warnings.push("bad\x1b[5mwarning".into());
+    let plain = report::table(&r, false);
+    assert!(
+        !plain.contains('\x1b') && !plain.contains('\x07'),
+        "{plain}"
+    );
+    assert!(
+        plain.contains("evil\u{fffd}[2J\u{fffd}]0;pwned\u{fffd} title | with `code` and a second")
+    );
+    let colored = report::table(&r, true);
+    assert_eq!(
+        regex_lite_strip(&colored).matches('\u{fffd}').count(),
+        plain.matches('\u{fffd}').count()
+    );
+    let md = report::markdown(&r);
+    assert!(!md.contains('\x1b'));
+    assert!(
+        md.contains("title \\| with \\`code\\` and a second line"),
+        "{md}"
+    );
+}
+
+#[test]
 fn markdown_snapshot() {
     insta::assert_snapshot!("markdown", report::markdown(&sample()));
 }

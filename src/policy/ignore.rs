@@ -49,7 +49,7 @@ pub struct IgnoreFile {
 pub struct IgnoreRule {
     /// Vulnerability ID (matches a finding's ID or one of its aliases, case-insensitively).
     pub id: String,
-    /// Only for this package: a name, or a purl (without version: any version).
+    /// Only for this package: a name (case-insensitive), or a purl (without version: any version).
     pub package: Option<String>,
     /// Why the finding is safe to ignore.
     pub reason: String,
@@ -288,7 +288,7 @@ impl IgnoreRule {
                 .as_deref()
                 .and_then(Purl::parse)
                 .is_some_and(|p| pattern.matches(&p)),
-            None => finding.vulnerability.package == *package,
+            None => finding.vulnerability.package.eq_ignore_ascii_case(package),
         }
     }
 
@@ -445,6 +445,8 @@ vulnerabilities:
             "vulnerabilities[0]"
         );
         assert!(f.matching(&libssl, today).is_none());
+        let upper = finding("CVE-2023-5678", "OpenSSL", None, &[]);
+        assert!(f.matching(&upper, today).is_some());
         // The day of expiry no longer suppresses.
         assert!(f.matching(&openssl, date!(2026 - 12 - 31)).is_none());
         assert!(f.matching(&openssl, date!(2026 - 12 - 30)).is_some());

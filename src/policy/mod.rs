@@ -402,14 +402,16 @@ impl PolicyEnforcer {
     ) -> PolicyDecision {
         let mut warnings = Vec::new();
         for file in &self.ignore_files {
-            for rule in file.rules.iter().filter(|r| r.is_expired(today)) {
-                warnings.push(format!(
-                    "{}: {} ({}) expired on {}: it no longer suppresses findings",
-                    file.source,
-                    rule.entry,
-                    rule.describe_target(),
-                    date_opt::format(rule.expires.expect("expired rules have a date")),
-                ));
+            for rule in &file.rules {
+                if let Some(expired) = rule.expires.filter(|_| rule.is_expired(today)) {
+                    warnings.push(format!(
+                        "{}: {} ({}) expired on {}: it no longer suppresses findings",
+                        file.source,
+                        rule.entry,
+                        rule.describe_target(),
+                        date_opt::format(expired),
+                    ));
+                }
             }
         }
 

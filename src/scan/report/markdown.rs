@@ -23,6 +23,7 @@ fn cell(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\r' | '\n' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }

@@ -306,6 +306,18 @@ pub(crate) fn fixed_display(f: &Finding) -> String {
     }
 }
 
+/// `text` safe to print on a terminal: tabs and line breaks become spaces,
+/// other control characters (ANSI escapes from advisory text) become `�`.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
 /// `text` cut to `max` characters, ending in `…` when cut.
 pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -320,7 +332,7 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
 /// `sha256:3f1c2b9a0d4e` (the algorithm and 12 hex digits).
 pub(crate) fn short_digest(d: &str) -> String {
     match d.split_once(':') {
-        Some((alg, hex)) => format!("{alg}:{}", &hex[..hex.len().min(12)]),
+        Some((alg, hex)) => format!("{alg}:{}", hex.chars().take(12).collect::<String>()),
         None => d.to_string(),
     }
 }
@@ -389,5 +401,7 @@ mod tests {
             short_digest("sha256:3f1c2b9a0d4e5f60718293"),
             "sha256:3f1c2b9a0d4e"
         );
+        // Reports are deserializable: a hostile digest string must not panic.
+        assert_eq!(short_digest("sha256:ééééééééééééé"), "sha256:éééééééééééé");
     }
 }

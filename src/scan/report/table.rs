@@ -2,7 +2,7 @@
 //! first), then the totals, the suppressed findings with their reasons, the
 //! policy verdict and warnings.
 
-use super::{fixed_display, short_digest, truncate, ScanReport};
+use super::{fixed_display, printable, short_digest, truncate, ScanReport};
 use crate::policy::Verdict;
 use crate::severity::Severity;
 
@@ -40,9 +40,12 @@ pub fn table(report: &ScanReport, color: bool) -> String {
     let p = Painter { color };
     let mut out = String::new();
 
-    out.push_str(&p.paint(BOLD, &report.image));
+    out.push_str(&p.paint(BOLD, &printable(&report.image)));
     if !report.image_digest.is_empty() {
-        out.push_str(&format!(" ({})", short_digest(&report.image_digest)));
+        out.push_str(&format!(
+            " ({})",
+            printable(&short_digest(&report.image_digest))
+        ));
     }
     out.push('\n');
     let mut about = format!("{} {}", report.scanner, report.version);
@@ -52,7 +55,7 @@ pub fn table(report: &ScanReport, color: bool) -> String {
             about.push_str(&format!(" (built {built})"));
         }
     }
-    out.push_str(&about);
+    out.push_str(&printable(&about));
     out.push_str("\n\n");
 
     if report.findings.is_empty() {
@@ -69,15 +72,15 @@ pub fn table(report: &ScanReport, color: bool) -> String {
             .iter()
             .map(|f| {
                 let mut row = vec![
-                    f.id().to_string(),
-                    f.vulnerability.package.clone(),
-                    f.vulnerability.version.clone(),
-                    fixed_display(f),
+                    printable(f.id()),
+                    printable(&f.vulnerability.package),
+                    printable(&f.vulnerability.version),
+                    printable(&fixed_display(f)),
                 ];
                 if with_type {
-                    row.push(f.package_type.clone().unwrap_or_else(|| "-".into()));
+                    row.push(printable(f.package_type.as_deref().unwrap_or("-")));
                 }
-                row.push(truncate(f.display_title(), TITLE_WIDTH));
+                row.push(truncate(&printable(f.display_title()), TITLE_WIDTH));
                 (f.severity(), row)
             })
             .collect();
@@ -158,13 +161,13 @@ pub fn table(report: &ScanReport, color: bool) -> String {
             .max()
             .unwrap_or(0);
         for x in &report.suppressed {
-            let id = x.finding.id();
-            let pkg = &x.finding.vulnerability.package;
+            let id = &printable(x.finding.id());
+            let pkg = &printable(&x.finding.vulnerability.package);
             out.push_str(&format!(
                 "  {id}{}  {pkg}{}  {}\n",
                 " ".repeat(id_w - id.chars().count()),
                 " ".repeat(pkg_w - pkg.chars().count()),
-                x.suppression.describe()
+                printable(&x.suppression.describe())
             ));
         }
     }
@@ -180,7 +183,11 @@ pub fn table(report: &ScanReport, color: bool) -> String {
         report.policy.describe()
     ));
     for w in &report.warnings {
-        out.push_str(&format!("{} {w}\n", p.paint("\x1b[33m", "warning:")));
+        out.push_str(&format!(
+            "{} {}\n",
+            p.paint("\x1b[33m", "warning:"),
+            printable(w)
+        ));
     }
     out
 }
