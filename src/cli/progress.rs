@@ -74,7 +74,9 @@ impl Bar {
         let state = self.state.clone();
         Arc::new(move |event| {
             match event {
-                Progress::LayerStarted(_, total) => state.total_layers.store(total, Ordering::Relaxed),
+                Progress::LayerStarted(_, total) => {
+                    state.total_layers.store(total, Ordering::Relaxed)
+                }
                 Progress::Bytes(n) => {
                     state.bytes.fetch_add(n, Ordering::Relaxed);
                 }

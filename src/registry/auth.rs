@@ -268,12 +268,26 @@ fn run_helper(
         .map(|d| d.join(&program))
         .find(|p| p.is_file())
         .unwrap_or_else(|| PathBuf::from(&program));
-    let child = Command::new(&path)
-        .arg("get")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
+    let spawn = || {
+        Command::new(&path)
+            .arg("get")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+    };
+    // ETXTBSY: the helper was just written (e.g. installed) and another process still
+    // holds it open for writing; it clears within milliseconds.
+    let mut child = spawn();
+    for _ in 0..5 {
+        match &child {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                child = spawn();
+            }
+            _ => break,
+        }
+    }
     let mut child = match child {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -284,12 +298,17 @@ fn run_helper(
         }
         Err(e) => return Err(fail(format!("cannot run {program}: {e}"))),
     };
-    child
+    // A helper may exit without reading its input (then writing fails with a broken
+    // pipe); its exit status and message below say what happened.
+    match child
         .stdin
         .take()
         .expect("piped stdin")
         .write_all(helper_server_url(registry).as_bytes())
-        .map_err(|e| fail(e.to_string()))?;
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(fail(e.to_string())),
+        _ => {}
+    }
     let out = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
