@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod model;
+pub mod purl;
 
 use serde::{Deserialize, Serialize};
 
