@@ -5,6 +5,7 @@
 //! - the seeds' `SBOM` and `SBOMMetadata` result types (below).
 
 pub mod catalog;
+pub mod cpe;
 pub mod model;
 pub mod purl;
 
