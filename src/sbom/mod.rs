@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod cpe;
+pub mod format;
 pub mod model;
 pub mod purl;
 
