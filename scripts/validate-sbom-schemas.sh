@@ -86,7 +86,7 @@ trap 'rm -rf "$OUT"' EXIT
 log "writing documents to $OUT"
 (cd "$ROOT" && SC_SBOM_OUT_DIR="$OUT" cargo test -q --test sbom_formats write_documents >/dev/null)
 
-docs=("$OUT"/synthetic.* "$OUT"/golden.*)
+docs=("$OUT"/synthetic.* "$OUT"/golden.* "$OUT"/edge.*)
 fixture_image="$ROOT/fixtures/images/debian-app"
 if [[ -d "$fixture_image" ]]; then
   for fmt in cyclonedx-json:cdx.json cyclonedx-xml:cdx.xml spdx-json:spdx.json spdx-tag-value:spdx; do

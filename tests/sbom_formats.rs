@@ -203,6 +203,41 @@ fn small_inventory() -> Inventory {
     inv
 }
 
+/// Unusual input: no distro, no image digest or source, names and versions
+/// with characters every format must escape, licenses that are not SPDX.
+fn edge_inventory() -> Inventory {
+    let mut odd = package(
+        PackageType::Python,
+        "we_ird <name> & \"quotes\"",
+        "1.0 beta+\u{1}\u{7f}é",
+        "python",
+        at("opt/odd dir/METADATA\nx", 0),
+        &["BSD", "MIT/Apache-2.0", "(MIT", "Apache-2.0 OR MIT"],
+    );
+    odd.metadata
+        .insert("summary".into(), "line one\nline </text> two\r\u{0}".into());
+    let mut bare = package(
+        PackageType::Deb,
+        "bare",
+        "",
+        "dpkg",
+        Location {
+            path: "var/lib/dpkg/status".into(),
+            layer_index: 0,
+            layer_digest: None,
+        },
+        &[],
+    );
+    bare.source = Some(SourcePackage {
+        name: "bare-src".into(),
+        version: Some("2".into()),
+    });
+    Inventory {
+        packages: vec![bare, odd],
+        ..Default::default()
+    }
+}
+
 fn opts() -> RenderOptions {
     RenderOptions {
         generated_at: time::macros::datetime!(2024-01-01 00:00:00 UTC),
@@ -238,6 +273,8 @@ fn write_documents() {
     std::fs::create_dir_all(&dir).unwrap();
     for f in ALL {
         std::fs::write(dir.join(file_name(f)), doc(f)).unwrap();
+        let edge = render(&edge_inventory(), f, &opts()).unwrap();
+        std::fs::write(dir.join(file_name(f).replace("synthetic", "edge")), edge).unwrap();
         let golden = render(&small_inventory(), f, &opts()).unwrap();
         std::fs::write(
             dir.join(file_name(f).replace("synthetic", "golden")),
@@ -508,6 +545,15 @@ fn documents_validate_against_official_json_schemas() {
     assert_valid(&cdx, "CycloneDX JSON", &json(SbomFormat::CycloneDxJson));
     let spdx = validator(&dir, "spdx-2.3.schema.json");
     assert_valid(&spdx, "SPDX JSON", &json(SbomFormat::SpdxJson));
+    let edge = |f| -> Value {
+        serde_json::from_slice(&render(&edge_inventory(), f, &opts()).unwrap()).unwrap()
+    };
+    assert_valid(
+        &cdx,
+        "CycloneDX JSON (edge cases)",
+        &edge(SbomFormat::CycloneDxJson),
+    );
+    assert_valid(&spdx, "SPDX JSON (edge cases)", &edge(SbomFormat::SpdxJson));
     // the schemas do reject what they should
     let mut bad = json(SbomFormat::CycloneDxJson);
     bad["components"][0]["type"] = "nonsense".into();

@@ -215,9 +215,10 @@ impl FromStr for Cpe {
     }
 }
 
-/// CPEs for an OS package (none for language packages); see the module docs.
+/// CPEs for an OS package (none for language packages, and none without a
+/// version: a CPE with version ANY would match every advisory of the product).
 pub fn for_package(pkg: &Package) -> Vec<Cpe> {
-    if !pkg.package_type.is_os() || pkg.name.is_empty() {
+    if !pkg.package_type.is_os() || pkg.name.is_empty() || pkg.version.trim().is_empty() {
         return Vec::new();
     }
     let mut candidates = vec![pkg.name.as_str()];
@@ -370,6 +371,8 @@ mod tests {
             for_package(&pkg("openssl", "3.0.11", Some("openssl"))).len(),
             1
         );
+        // no version, no CPE
+        assert!(for_package(&pkg("openssl", "", Some("openssl"))).is_empty());
         // language packages get none
         let mut py = pkg("requests", "2.19.1", None);
         py.package_type = PackageType::Python;

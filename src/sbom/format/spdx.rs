@@ -217,13 +217,20 @@ pub(crate) fn to_tag_value(doc: &Document<'_>) -> Vec<u8> {
     o.into_bytes()
 }
 
-/// A tag-value value on one line.
+/// A tag-value value on one line: control characters become spaces.
 fn single_line(v: &str) -> String {
-    v.replace(['\r', '\n'], " ")
+    v.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
-/// A multi-line tag-value text value.
+/// A multi-line tag-value text value: newlines kept, other control
+/// characters become spaces, a `</text>` inside cannot end it early.
 fn text(v: &str) -> String {
+    let v: String = v
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
     format!("<text>{}</text>", v.replace("</text>", "</ text>"))
 }
 
