@@ -2,11 +2,16 @@
 //!
 //! - [`model`]: the package inventory (one `Package` type for every ecosystem);
 //! - [`catalog`]: catalogers, one module per package database or artifact type;
+//! - [`walker`] and [`generate`]: stream the layers once and assemble the inventory;
+//! - [`purl`], [`cpe`], [`format`]: identifiers and CycloneDX/SPDX/sc-json output;
 //! - the seeds' `SBOM` and `SBOMMetadata` result types (below).
 
 pub mod catalog;
+pub mod cpe;
+pub mod format;
 pub mod generate;
 pub mod model;
+pub mod purl;
 pub mod walker;
 
 pub use generate::{catalog_image, GenerateOptions, SbomError};
