@@ -231,10 +231,19 @@ fn merge_duplicates(packages: Vec<Package>) -> Vec<Package> {
     out
 }
 
-/// Resolve `depends_on` names to edges within the same package type.
+/// Resolve `depends_on` names to edges within the same package type. A name may be
+/// qualified by the package's namespace (`vendor/package` for Composer); an
+/// unqualified name matches the first package of that name.
 fn link(packages: &[Package]) -> Vec<Relationship> {
+    let qualified: Vec<Option<String>> = packages
+        .iter()
+        .map(|p| p.namespace.as_ref().map(|ns| format!("{ns}/{}", p.name)))
+        .collect();
     let mut by_name: HashMap<(super::model::PackageType, &str), usize> = HashMap::new();
     for (i, p) in packages.iter().enumerate() {
+        if let Some(q) = &qualified[i] {
+            by_name.entry((p.package_type, q.as_str())).or_insert(i);
+        }
         by_name
             .entry((p.package_type, p.name.as_str()))
             .or_insert(i);

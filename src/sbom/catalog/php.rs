@@ -6,8 +6,8 @@
 //! `name = "package"`, so its purl is `pkg:composer/vendor/package@version`
 //! (syft spells the name `vendor/package`; the purl is the same). Its
 //! `require` entries that are packages (`vendor/package`, not the platform's
-//! `php`, `ext-*`, `lib-*`, `composer-*-api`) become `depends_on`, by package
-//! name alone since the inventory links dependencies by name within a type.
+//! `php`, `ext-*`, `lib-*`, `composer-*-api`) become `depends_on` as
+//! `vendor/package`; the inventory links them by namespace and name.
 //! Versions are kept as recorded (`v1.3.1` stays `v1.3.1`, as syft does):
 //! Composer records the tag name and Packagist's advisories use the same.
 //!
@@ -191,11 +191,7 @@ impl ComposerPackage {
         );
         p.namespace = vendor;
         p.licenses = self.licenses;
-        p.depends_on = self
-            .requires
-            .iter()
-            .map(|r| r.split_once('/').map(|(_, n)| n).unwrap_or(r).to_string())
-            .collect();
+        p.depends_on = self.requires.iter().map(|r| r.to_string()).collect();
         for (k, v) in [
             ("homepage", self.homepage),
             ("type", self.kind),
@@ -404,7 +400,7 @@ mod tests {
         assert_eq!(fixtures::ours(&out), syft);
         let monolog = out.packages.iter().find(|p| p.name == "monolog").unwrap();
         assert_eq!(monolog.namespace.as_deref(), Some("monolog"));
-        assert_eq!(monolog.depends_on, vec!["log"]);
+        assert_eq!(monolog.depends_on, vec!["psr/log"]);
         assert_eq!(monolog.locations.len(), 2);
         let dev = out.packages.iter().find(|p| p.name == "devtool").unwrap();
         assert_eq!(dev.metadata["dev"], "true");
