@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::{SbomFormat, SbomScope};
+
 /// sc — secure container images end to end: scan, SBOM, sign, attest, verify, release.
 ///
 /// Works natively (no cosign, syft, grype or trivy needed) and offline where the
@@ -217,39 +219,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
     /// Which files count: the final filesystem (squashed) or every layer.
-    #[arg(long, value_enum, default_value_t = Scope::Squashed)]
-    pub scope: Scope,
+    #[arg(long, value_name = "SCOPE", default_value = "squashed")]
+    pub scope: SbomScope,
     /// Do not read or write the result cache.
     #[arg(long)]
     pub no_cache: bool,
     #[command(flatten)]
     pub access: ImageAccessArgs,
-}
-
-/// Which layers' files an SBOM or scan covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Scope {
-    /// What the final filesystem holds (whiteouts applied).
-    #[default]
-    Squashed,
-    /// Everything in every layer, with the layer that introduced it.
-    AllLayers,
-}
-
-/// SBOM output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum SbomFormat {
-    /// CycloneDX 1.6 JSON.
-    #[default]
-    CyclonedxJson,
-    /// CycloneDX 1.6 XML.
-    CyclonedxXml,
-    /// SPDX 2.3 JSON.
-    SpdxJson,
-    /// SPDX 2.3 tag-value.
-    SpdxTagValue,
-    /// sc's native JSON.
-    ScJson,
 }
 
 /// `sc sbom ...`
@@ -259,15 +235,15 @@ pub enum SbomCommand {
     Generate {
         /// Image to catalog.
         image: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = SbomFormat::CyclonedxJson)]
+        /// Output format: cyclonedx-json, cyclonedx-xml, spdx-json, spdx-tag-value, sc-json.
+        #[arg(long, value_name = "FORMAT", default_value = "cyclonedx-json")]
         format: SbomFormat,
         /// Write to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Which files count.
-        #[arg(long, value_enum, default_value_t = Scope::Squashed)]
-        scope: Scope,
+        /// Which files count: squashed (the final filesystem) or all-layers (every layer).
+        #[arg(long, value_name = "SCOPE", default_value = "squashed")]
+        scope: SbomScope,
         #[command(flatten)]
         access: ImageAccessArgs,
     },

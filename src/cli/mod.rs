@@ -209,7 +209,78 @@ pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), 
     }
 }
 
+/// Open the image a command names, with the access flags.
+fn open_image(
+    image: &str,
+    access: &ImageAccessArgs,
+) -> Result<Box<dyn source::ImageSource>, CliError> {
+    let spec: SourceSpec = image.parse()?;
+    let registry = match &spec {
+        SourceSpec::Registry(_) => Some(registry_client(access)?),
+        _ => None,
+    };
+    Ok(source::open(&spec, &source::OpenOptions { registry })?)
+}
+
+impl From<crate::sbom::SbomError> for CliError {
+    fn from(e: crate::sbom::SbomError) -> Self {
+        match e {
+            crate::sbom::SbomError::Source(s) => s.into(),
+            other => CliError::new(ErrorKind::SbomGeneration, other),
+        }
+    }
+}
+
+/// Catalog an image, with a progress line on a terminal; warnings go to the log.
+async fn catalog(
+    image: &str,
+    access: &ImageAccessArgs,
+    scope: crate::config::SbomScope,
+    quiet: bool,
+) -> Result<crate::sbom::model::Inventory, CliError> {
+    let src = open_image(image, access)?;
+    let bar = progress::Bar::new("reading layers", !quiet);
+    let opts = crate::sbom::GenerateOptions {
+        platform: parse_platform(access)?,
+        scope,
+        progress: bar.as_ref().map(|b| b.callback()),
+        ..Default::default()
+    };
+    let result = crate::sbom::catalog_image(src.as_ref(), &opts).await;
+    if let Some(b) = bar {
+        b.finish();
+    }
+    let inventory = result?;
+    for w in &inventory.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(inventory)
+}
+
+async fn sbom_generate(
+    image: &str,
+    format: crate::config::SbomFormat,
+    output: Option<&std::path::Path>,
+    scope: crate::config::SbomScope,
+    access: &ImageAccessArgs,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let inventory = catalog(image, access, scope, quiet).await?;
+    let bytes = crate::sbom::format::render(
+        &inventory,
+        format,
+        &crate::sbom::format::RenderOptions::now(),
+    )
+    .map_err(|e| CliError::new(ErrorKind::SbomGeneration, e))?;
+    write_output(output, &bytes)?;
+    if output.is_some() && !quiet {
+        eprintln!("{} packages written ({format})", inventory.packages.len());
+    }
+    Ok(())
+}
+
 async fn run(cli: Cli) -> Result<(), CliError> {
+    let quiet = cli.quiet;
     match cli.command {
         Command::Image(cmd) => match cmd {
             ImageCommand::Digest {
@@ -227,7 +298,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             }
         },
         Command::Sbom(cmd) => match cmd {
-            SbomCommand::Generate { .. } => not_implemented("sbom generate", "the SBOM engine"),
+            SbomCommand::Generate {
+                image,
+                format,
+                output,
+                scope,
+                access,
+            } => sbom_generate(&image, format, output.as_deref(), scope, &access, quiet).await,
             SbomCommand::Attach { .. } => not_implemented("sbom attach", "attestations"),
             SbomCommand::Verify { .. } => not_implemented("sbom verify", "attestations"),
             SbomCommand::Scan { .. } => {

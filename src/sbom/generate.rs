@@ -9,7 +9,8 @@ use super::catalog::{
     self, release, CapturedFile, CatalogContext, CatalogOutput, Cataloger, FileSet,
 };
 use super::model::{ImageInfo, Inventory, Package, Relationship};
-use super::walker::{self, LayerInput, LayerScan, ProgressFn, Scope, Stack, RELEASE_FILES};
+use super::walker::{self, LayerInput, LayerScan, ProgressFn, Stack, RELEASE_FILES};
+use crate::config::SbomScope as Scope;
 use crate::layers::LayerLimits;
 use crate::source::{self, ImageSource, Platform, ResolvedImage, SourceError};
 
@@ -169,13 +170,15 @@ pub fn assemble(
     }
     let packages = merge_duplicates(packages);
     let relationships = link(&packages);
-    Inventory {
+    let mut inventory = Inventory {
         image: info,
         distro,
         packages,
         relationships,
         warnings,
-    }
+    };
+    super::format::fill_identifiers(&mut inventory);
+    inventory
 }
 
 /// True when the directory holding a metadata file (e.g. `x.dist-info/METADATA`) is owned.

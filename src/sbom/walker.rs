@@ -29,16 +29,6 @@ pub const RELEASE_FILES: usize = usize::MAX;
 /// Largest release file kept (os-release and friends are tiny).
 const RELEASE_MAX: u64 = 64 * 1024;
 
-/// Which files count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Scope {
-    /// Only what the final filesystem holds (whiteouts applied).
-    #[default]
-    Squashed,
-    /// Every captured file of every layer.
-    AllLayers,
-}
-
 /// Progress events, for a progress bar.
 #[derive(Debug, Clone, Copy)]
 pub enum Progress {
