@@ -7,6 +7,11 @@
 #                   (db5.3-util) from the header blobs rpm stored in the sqlite
 #                   database, keyed by header number like rpm's bdb backend;
 #                   read back with rpm's bdb_ro backend to check it
+#   rpmdb.wal     - a write-ahead log for rpmdb.sqlite left uncheckpointed, as
+#                   an interrupted rpm leaves it (written by sqlite itself;
+#                   deletes sc-base, adds a second copy of sc-libfoo's header);
+#                   not named rpmdb.sqlite-wal so that no sqlite tool run
+#                   here applies it to the fixture
 #   expected.txt  - what `rpm -qa --qf` says is in each database (the NDB one
 #                   lacks the gpg-pubkey: that rpm build has no --import)
 # The same packages go into every database: several rpmbuild'ed packages (an
@@ -160,4 +165,28 @@ sq_nokey=$(echo "$sq" | grep -v '^gpg-pubkey|')
 } > "$OUT/expected.txt"
 # file lists, to check owned files
 rpm --root "$R" --dbpath /var/lib/rpm -qa --qf '[%{=NAME} %{FILENAMES}\n]' | sort > "$OUT/expected-files.txt"
+
+# ---- a write-ahead log, never checkpointed (the process exits without closing) ----
+mkdir "$W/wal" && cp "$OUT/rpmdb.sqlite" "$W/wal/rpmdb.sqlite"
+python3 - "$W/wal/rpmdb.sqlite" <<'PY'
+import os, sqlite3, struct, sys
+def name(blob):
+    il, dl = struct.unpack('>II', blob[:8])
+    data = blob[8 + 16 * il:]
+    for i in range(il):
+        tag, typ, off, cnt = struct.unpack('>IIII', blob[8 + 16 * i:24 + 16 * i])
+        if tag == 1000:
+            return data[off:data.index(b'\0', off)].decode()
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+assert c.execute('pragma journal_mode').fetchone()[0] == 'wal'
+c.execute('pragma wal_autocheckpoint=0')
+rows = {name(b): h for h, b in c.execute('select hnum, blob from Packages')}
+c.execute('begin')
+c.execute('delete from Packages where hnum = ?', (rows['sc-base'],))
+c.execute('insert into Packages(blob) select blob from Packages where hnum = ?', (rows['sc-libfoo'],))
+c.execute('commit')
+os._exit(0)
+PY
+cmp "$W/wal/rpmdb.sqlite" "$OUT/rpmdb.sqlite"   # the change is in the log only
+cp "$W/wal/rpmdb.sqlite-wal" "$OUT/rpmdb.wal"
 ls -l "$OUT"

@@ -378,6 +378,25 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_write_ahead_log_is_applied() {
+        // The log deletes sc-base and adds a second copy of sc-libfoo's header.
+        let fs = fileset(&[
+            ("var/lib/rpm/rpmdb.sqlite", read("rpmdb.sqlite")),
+            ("var/lib/rpm/rpmdb.sqlite-wal", read("rpmdb.wal")),
+        ]);
+        let out = RpmCataloger.catalog(&fs, &CatalogContext::default());
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        let names: Vec<&str> = out.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["sc-libfoo", "sc-app", "sc-app-doc"]);
+        // Nothing provides sc-virtual and /etc/sc/base.conf any more: the plain
+        // name is kept as recorded, the path is dropped.
+        assert_eq!(
+            by_name(&out)["sc-app"].depends_on,
+            ["sc-libfoo", "sc-virtual"]
+        );
+    }
+
+    #[test]
     fn same_packages_in_two_databases_merge() {
         let fs = fileset(&[
             ("usr/lib/sysimage/rpm/rpmdb.sqlite", read("rpmdb.sqlite")),

@@ -570,6 +570,29 @@ mod tests {
     }
 
     #[test]
+    fn applies_a_write_ahead_log_written_by_sqlite() {
+        // rpmdb.wal: sqlite's own log for rpmdb.sqlite, never checkpointed;
+        // it deletes row 3 and adds row 6 (a copy of row 2, with overflow pages).
+        let db = fixture();
+        let wal = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/catalog/rpm/rpmdb.wal"
+        ))
+        .unwrap();
+        let got = read_blobs(&db, Some(&wal), "Packages").unwrap();
+        assert!(got.errors.is_empty(), "{:?}", got.errors);
+        assert_eq!(got.wal_frames, wal.len().saturating_sub(32) / (24 + 4096));
+        let rowids: Vec<i64> = got.rows.iter().map(|r| r.0).collect();
+        assert_eq!(rowids, [1, 2, 4, 5, 6]);
+        assert_eq!(got.rows[1].1, got.rows[4].1);
+        // A log cut in the middle of its last frame: that transaction is not committed.
+        let cut = read_blobs(&db, Some(&wal[..wal.len() - 100]), "Packages").unwrap();
+        let rowids: Vec<i64> = cut.rows.iter().map(|r| r.0).collect();
+        assert_eq!(rowids, [1, 2, 3, 4, 5]);
+        assert_eq!(cut.wal_frames, 0);
+    }
+
+    #[test]
     fn wal_frames_replace_pages() {
         // Build a WAL that replaces page 1 with itself (a no-op change) and check the frame count
         // and checksum handling; a WAL with a bad checksum is ignored after the header.
