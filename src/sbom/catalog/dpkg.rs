@@ -562,7 +562,7 @@ fn clean_license_name(part: &str) -> Option<String> {
         && part.len() <= 64
         && part
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'));
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '/' | '~'));
     ok.then(|| part.to_string())
 }
 
@@ -951,6 +951,7 @@ mod tests {
                     \n\
                     Files: x\n\
                     License: (MIT and BSD-3-clause), LGPL-2.1+ with OpenSSL exception\n\
+                    License:   MIT/X11 or GAP~FSF\n\
                     \n\
                     License: GPL-2+\n On Debian systems, the full text can be found in\n /usr/share/common-licenses/GPL-2.\n\
                     License: this is prose not a name\n\
@@ -960,10 +961,12 @@ mod tests {
             [
                 "Artistic",
                 "BSD-3-clause",
+                "GAP~FSF",
                 "GPL-2",
                 "GPL-2+",
                 "LGPL-2.1+",
-                "MIT"
+                "MIT",
+                "MIT/X11"
             ]
         );
         assert!(parse_copyright_licenses("").is_empty());
