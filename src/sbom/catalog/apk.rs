@@ -65,7 +65,7 @@ impl Cataloger for ApkCataloger {
                 if let Some(l) = &r.license {
                     pkg.licenses.push(l.clone());
                 }
-                pkg.depends_on = resolver.resolve(&r.depends);
+                pkg.depends_on = resolver.resolve(&r.name, &r.depends);
                 for (key, value) in [
                     ("description", &r.description),
                     ("maintainer", &r.maintainer),
@@ -116,7 +116,8 @@ impl<'a> Resolver<'a> {
         Self { providers }
     }
 
-    fn resolve(&self, depends: &[String]) -> Vec<String> {
+    /// Names of the packages satisfying `depends`, the package itself (`own_name`) left out.
+    fn resolve(&self, own_name: &str, depends: &[String]) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for dep in depends {
             let key = dep.trim_start_matches('/');
@@ -129,7 +130,7 @@ impl<'a> Resolver<'a> {
                 None => vec![],
             };
             for name in resolved {
-                if !names.iter().any(|n| n == name) {
+                if name != own_name && !names.iter().any(|n| n == name) {
                     names.push(name.to_string());
                 }
             }
@@ -409,7 +410,7 @@ mod tests {
 
     #[test]
     fn merged_usr_path_and_errors_are_warnings() {
-        let text = b"P:a\nV:1\nR:top-level-file\nbad line\n\nV:2\n\nP:b\n\nP:c\nV:3\nD:a>=1 b@edge !d so:libnothing.so.1 /bin/nothing missing~1.2\n";
+        let text = b"P:a\nV:1\nR:top-level-file\nbad line\n\nV:2\n\nP:b\n\nP:c\nV:3\nD:a>=1 b@edge !d so:libnothing.so.1 /bin/nothing missing~1.2 so:libc3.so\np:so:libc3.so=3\n";
         let out = ApkCataloger.catalog(
             &fileset("usr/lib/apk/db/installed", text.to_vec(), 1),
             &CatalogContext::default(),
@@ -478,7 +479,7 @@ mod tests {
                 })
                 .collect();
             let parsed = parse_installed(&garbage);
-            let _ = Resolver::new(&parsed.records).resolve(&["so:x".into(), "/".into()]);
+            let _ = Resolver::new(&parsed.records).resolve("x", &["so:x".into(), "/".into()]);
         }
     }
 }
