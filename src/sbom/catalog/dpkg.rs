@@ -172,8 +172,7 @@ fn catalog_files(files: &FileSet, found_by: &str) -> CatalogOutput {
         pkg.licenses = licenses_by_name
             .entry(e.package.clone())
             .or_insert_with(|| {
-                files
-                    .get(&format!("{DOC}{}/copyright", e.package))
+                find_copyright(files, &e.package)
                     .map(|f| parse_copyright_licenses(&f.text()))
                     .unwrap_or_default()
             })
@@ -214,6 +213,16 @@ pub(super) fn with_symlinked_dirs(files: &FileSet, mut owned: Vec<String>) -> Ve
     owned.sort_unstable();
     owned.dedup();
     owned
+}
+
+/// `usr/share/doc/<pkg>/copyright`, also when the package's doc directory is
+/// a symlink to another package's (`libgcc-s1` -> `gcc-12-base`).
+fn find_copyright<'a>(files: &'a FileSet, package: &str) -> Option<&'a CapturedFile> {
+    let dir = format!("{DOC}{package}");
+    files.get(&format!("{dir}/copyright")).or_else(|| {
+        let target = super::release::resolve_symlink(files, &dir)?;
+        files.get(&format!("{target}/copyright"))
+    })
 }
 
 fn push_location(locations: &mut Vec<Location>, loc: Location) {
@@ -767,12 +776,32 @@ mod tests {
             .any(|f| f.starts_with('/') || f == "."));
 
         // Merged /usr: lib -> usr/lib, bin -> /usr/bin; the paths through the links are owned too.
-        let links: HashMap<String, String> = [("lib", "usr/lib"), ("bin", "/usr/bin/")]
-            .into_iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
-        let fs = FileSet::new(fs.iter().cloned().collect(), links);
+        // And a doc directory that is a symlink to another package's.
+        let links: HashMap<String, String> = [
+            ("lib", "usr/lib"),
+            ("bin", "/usr/bin/"),
+            ("usr/share/doc/libgcc-s1", "gcc-12-base"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let mut files: Vec<CapturedFile> = fs.iter().cloned().collect();
+        files.push(CapturedFile {
+            path: "usr/share/doc/gcc-12-base/copyright".into(),
+            layer_index: 0,
+            mode: 0o644,
+            content: b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: GPL-3+ with GCC-exception-3.1\n".to_vec(),
+        });
+        let fs = FileSet::new(files, links);
         let out = DpkgCataloger.catalog(&fs, &CatalogContext::default());
+        assert_eq!(
+            find(&out.packages, "libgcc-s1", "amd64").licenses,
+            ["GPL-3+"]
+        );
+        assert_eq!(
+            find(&out.packages, "gcc-12-base", "amd64").licenses,
+            ["GPL-3+"]
+        );
         for f in [
             "lib/x86_64-linux-gnu/libc.so.6",
             "usr/lib/x86_64-linux-gnu/libc.so.6",

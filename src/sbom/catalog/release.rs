@@ -85,8 +85,9 @@ fn os_release_text(files: &FileSet) -> Option<String> {
     None
 }
 
-/// Follow symlinks from `path` inside the image (at most 8 hops).
-fn resolve_symlink(files: &FileSet, path: &str) -> Option<String> {
+/// Follow symlinks from `path` inside the image (at most 8 hops): `None`
+/// when `path` is not a symlink or the chain does not end.
+pub(super) fn resolve_symlink(files: &FileSet, path: &str) -> Option<String> {
     let mut current = path.to_string();
     let mut followed = false;
     for _ in 0..8 {
