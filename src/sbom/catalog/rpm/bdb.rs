@@ -161,11 +161,17 @@ impl Db<'_> {
     }
 
     /// The key/data pairs of hash page `n`.
-    fn hash_page(&self, n: u32, page: &[u8], out: &mut HashEntries) {
+    fn hash_page(
+        &self,
+        n: u32,
+        page: &[u8],
+        errors: &mut Vec<BdbError>,
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) {
         let entries = self.u16(&page[20..22]);
         let index_end = self.overhead + 2 * entries;
         if index_end > self.page_size {
-            out.errors.push(err(
+            errors.push(err(
                 Some(n),
                 format!("{entries} entries do not fit the page"),
             ));
@@ -191,10 +197,8 @@ impl Db<'_> {
             let (k, d) = (2 * pair, 2 * pair + 1);
             let read = |i| bounds(i).and_then(|(s, e)| self.item(page, s, e));
             match (read(k), read(d)) {
-                (Ok(key), Ok(data)) => out.entries.push((key, data)),
-                (Err(e), _) | (_, Err(e)) => {
-                    out.errors.push(err(Some(n), format!("pair {pair}: {e}")))
-                }
+                (Ok(key), Ok(data)) => visit(&key, &data),
+                (Err(e), _) | (_, Err(e)) => errors.push(err(Some(n), format!("pair {pair}: {e}"))),
             }
         }
     }
@@ -203,6 +207,17 @@ impl Db<'_> {
 /// Read every key/data pair of a Berkeley DB hash database. Fails only when
 /// the file is not one (bad magic, not a hash, encrypted, bad page size).
 pub fn read_hash(data: &[u8]) -> Result<HashEntries, BdbError> {
+    let mut entries = Vec::new();
+    let errors = for_each_entry(data, &mut |k, v| entries.push((k.to_vec(), v.to_vec())))?;
+    Ok(HashEntries { entries, errors })
+}
+
+/// Like [`read_hash`], handing each pair to `visit` in page order instead of
+/// keeping them all; returns the damage met on the way.
+pub fn for_each_entry(
+    data: &[u8],
+    visit: &mut dyn FnMut(&[u8], &[u8]),
+) -> Result<Vec<BdbError>, BdbError> {
     if data.len() < 512 {
         return Err(err(
             None,
@@ -256,9 +271,9 @@ pub fn read_hash(data: &[u8]) -> Result<HashEntries, BdbError> {
     db.page_size = page_size;
     db.pages = (last_pgno as u64 + 1).min(in_file) as u32;
 
-    let mut out = HashEntries::default();
+    let mut errors = Vec::new();
     if (last_pgno as u64) >= in_file {
-        out.errors.push(err(
+        errors.push(err(
             None,
             format!(
                 "truncated: metadata says {} pages, the file holds {in_file}",
@@ -269,10 +284,10 @@ pub fn read_hash(data: &[u8]) -> Result<HashEntries, BdbError> {
     for n in 1..db.pages {
         let Some(page) = db.page(n) else { break };
         if matches!(page[25], P_HASH | P_HASH_UNSORTED) {
-            db.hash_page(n, page, &mut out);
+            db.hash_page(n, page, &mut errors, visit);
         }
     }
-    Ok(out)
+    Ok(errors)
 }
 
 #[cfg(test)]

@@ -96,59 +96,42 @@ fn read_database(
     warnings: &mut Vec<String>,
 ) -> Vec<RpmInfo> {
     let path = &db.path;
-    let blobs: Vec<(String, Vec<u8>)> = match kind {
-        Kind::Sqlite => {
-            match sqlite::read_blobs(&db.content, wal.map(|w| w.content.as_slice()), "Packages") {
-                Ok(r) => {
-                    warnings.extend(r.errors.iter().map(|e| format!("{path}: {e}")));
-                    r.rows
-                        .into_iter()
-                        .map(|(rowid, b)| (format!("row {rowid}"), b))
-                        .collect()
-                }
-                Err(e) => {
-                    warnings.push(format!("{path}: {e}"));
-                    return Vec::new();
-                }
-            }
-        }
-        Kind::Bdb => match bdb::read_hash(&db.content) {
-            Ok(r) => {
-                warnings.extend(r.errors.iter().map(|e| format!("{path}: {e}")));
-                r.entries
-                    .into_iter()
-                    // Key 0 holds rpm's next-instance counter, not a header.
-                    .filter(|(k, _)| k.iter().any(|&b| b != 0))
-                    .map(|(k, v)| (format!("key {}", hex::encode(&k)), v))
-                    .collect()
-            }
-            Err(e) => {
-                warnings.push(format!("{path}: {e}"));
-                return Vec::new();
-            }
-        },
-        Kind::Ndb => match ndb::read_packages(&db.content) {
-            Ok(r) => {
-                warnings.extend(r.errors.iter().map(|e| format!("{path}: {e}")));
-                r.blobs
-                    .into_iter()
-                    .map(|(idx, b)| (format!("package {idx}"), b))
-                    .collect()
-            }
-            Err(e) => {
-                warnings.push(format!("{path}: {e}"));
-                return Vec::new();
-            }
-        },
+    let mut infos = Vec::new();
+    let mut header_errors = Vec::new();
+    // Each header is parsed as soon as it is read: no copy of the database's blobs is kept.
+    let mut take = |what: &dyn Fn() -> String, blob: &[u8]| match parse_header(blob) {
+        Ok(info) if info.name == "gpg-pubkey" => {}
+        Ok(info) => infos.push(info),
+        Err(e) => header_errors.push(format!("{path}: {}: {e}", what())),
     };
-    let mut infos = Vec::with_capacity(blobs.len());
-    for (what, blob) in blobs {
-        match parse_header(&blob) {
-            Ok(info) if info.name == "gpg-pubkey" => {}
-            Ok(info) => infos.push(info),
-            Err(e) => warnings.push(format!("{path}: {what}: {e}")),
-        }
+    let damage: Result<Vec<String>, String> = match kind {
+        Kind::Sqlite => sqlite::for_each_blob(
+            &db.content,
+            wal.map(|w| w.content.as_slice()),
+            "Packages",
+            &mut |rowid, blob| take(&|| format!("row {rowid}"), blob),
+        )
+        .map(|r| r.errors.iter().map(ToString::to_string).collect())
+        .map_err(|e| e.to_string()),
+        Kind::Bdb => bdb::for_each_entry(&db.content, &mut |key, blob| {
+            // Key 0 holds rpm's next-instance counter, not a header.
+            if key.iter().any(|&b| b != 0) {
+                take(&|| format!("key {}", hex::encode(key)), blob);
+            }
+        })
+        .map(|errors| errors.iter().map(ToString::to_string).collect())
+        .map_err(|e| e.to_string()),
+        Kind::Ndb => ndb::for_each_blob(&db.content, &mut |idx, blob| {
+            take(&|| format!("package {idx}"), blob)
+        })
+        .map(|errors| errors.iter().map(ToString::to_string).collect())
+        .map_err(|e| e.to_string()),
+    };
+    match damage {
+        Ok(damage) => warnings.extend(damage.into_iter().map(|e| format!("{path}: {e}"))),
+        Err(e) => warnings.push(format!("{path}: {e}")),
     }
+    warnings.extend(header_errors);
     infos
 }
 

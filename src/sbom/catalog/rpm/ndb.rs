@@ -71,6 +71,18 @@ fn adler32(data: &[u8]) -> u32 {
 /// Read every package blob of an NDB `Packages.db`. Fails only when the file
 /// is not one (bad magic or version).
 pub fn read_packages(data: &[u8]) -> Result<NdbBlobs, NdbError> {
+    let mut blobs = Vec::new();
+    let errors = for_each_blob(data, &mut |idx, blob| blobs.push((idx, blob.to_vec())))?;
+    blobs.sort_by_key(|b| b.0);
+    Ok(NdbBlobs { blobs, errors })
+}
+
+/// Like [`read_packages`], handing each blob (a slice of `data`) to `visit`
+/// in slot order; returns the damage met on the way.
+pub fn for_each_blob(
+    data: &[u8],
+    visit: &mut dyn FnMut(u32, &[u8]),
+) -> Result<Vec<NdbError>, NdbError> {
     let fail = |offset, what: String| NdbError { offset, what };
     if data.len() < 32 {
         return Err(fail(
@@ -89,10 +101,10 @@ pub fn read_packages(data: &[u8]) -> Result<NdbBlobs, NdbError> {
         return Err(fail(4, format!("unsupported version {version}")));
     }
     let slot_pages = le32(data, 12) as usize;
-    let mut out = NdbBlobs::default();
+    let mut errors = Vec::new();
     let slots_end = slot_pages.saturating_mul(PAGE);
     let readable_end = if slots_end > data.len() {
-        out.errors.push(fail(
+        errors.push(fail(
             12,
             format!(
                 "{slot_pages} slot pages do not fit a file of {} bytes",
@@ -111,7 +123,7 @@ pub fn read_packages(data: &[u8]) -> Result<NdbBlobs, NdbError> {
         let slot_at = at as u64;
         at += SLOT;
         if &slot[..4] != SLOT_MAGIC {
-            out.errors.push(fail(slot_at, "bad slot magic".into()));
+            errors.push(fail(slot_at, "bad slot magic".into()));
             continue;
         }
         let pkgidx = le32(slot, 4);
@@ -127,15 +139,14 @@ pub fn read_packages(data: &[u8]) -> Result<NdbBlobs, NdbError> {
             blk_cnt * BLOCK,
             slots_end as u64,
         ) {
-            Ok(blob) => out.blobs.push((pkgidx, blob)),
-            Err((offset, what)) => out.errors.push(fail(
+            Ok(blob) => visit(pkgidx, blob),
+            Err((offset, what)) => errors.push(fail(
                 offset,
                 format!("package {pkgidx} (slot at {slot_at}): {what}"),
             )),
         }
     }
-    out.blobs.sort_by_key(|b| b.0);
-    Ok(out)
+    Ok(errors)
 }
 
 /// The header blob of package `pkgidx`, stored in `[start, start + len)`.
@@ -145,7 +156,7 @@ fn read_blob(
     start: u64,
     len: u64,
     slots_end: u64,
-) -> Result<Vec<u8>, (u64, String)> {
+) -> Result<&[u8], (u64, String)> {
     if start < slots_end || len < 16 + 12 || start + len > data.len() as u64 {
         return Err((
             start,
@@ -187,7 +198,7 @@ fn read_blob(
             ),
         ));
     }
-    Ok(area[16..16 + blob_len].to_vec())
+    Ok(&area[16..16 + blob_len])
 }
 
 #[cfg(test)]

@@ -77,7 +77,35 @@ pub struct BlobRows {
 /// `wal` is the `-wal` file's content, when there is one. Fails only when the
 /// file is not a database or the table cannot be found.
 pub fn read_blobs(db: &[u8], wal: Option<&[u8]>, table: &str) -> Result<BlobRows, SqliteError> {
-    let mut out = BlobRows::default();
+    let mut rows = Vec::new();
+    let report = for_each_blob(db, wal, table, &mut |rowid, blob| {
+        rows.push((rowid, blob.to_vec()))
+    })?;
+    Ok(BlobRows {
+        rows,
+        errors: report.errors,
+        wal_frames: report.wal_frames,
+    })
+}
+
+/// What [`for_each_blob`] met on the way.
+#[derive(Debug, Default)]
+pub struct ReadReport {
+    /// Damage (rows under a bad page are lost).
+    pub errors: Vec<SqliteError>,
+    /// WAL frames applied.
+    pub wal_frames: usize,
+}
+
+/// Like [`read_blobs`], handing each row's blob to `visit` in rowid order
+/// instead of keeping them all (one row's payload in memory at a time).
+pub fn for_each_blob(
+    db: &[u8],
+    wal: Option<&[u8]>,
+    table: &str,
+    visit: &mut dyn FnMut(i64, &[u8]),
+) -> Result<ReadReport, SqliteError> {
+    let mut out = ReadReport::default();
     let mut d = Db::open(db)?;
     if let Some(wal) = wal.filter(|w| !w.is_empty()) {
         match d.apply_wal(wal) {
@@ -114,7 +142,6 @@ pub fn read_blobs(db: &[u8], wal: Option<&[u8]>, table: &str) -> Result<BlobRows
     };
     out.errors.extend(schema_errors);
 
-    let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut record_errors = Vec::new();
     d.walk_table(
@@ -123,16 +150,15 @@ pub fn read_blobs(db: &[u8], wal: Option<&[u8]>, table: &str) -> Result<BlobRows
         &mut |rowid, payload| match decode_record(&payload) {
             Ok(values) => {
                 if let Some(blob) = values.iter().find_map(|v| match v {
-                    Value::Blob(b) => Some(b.to_vec()),
+                    Value::Blob(b) => Some(*b),
                     _ => None,
                 }) {
-                    rows.push((rowid, blob));
+                    visit(rowid, blob);
                 }
             }
             Err(what) => record_errors.push(SqliteError::file(format!("row {rowid}: {what}"))),
         },
     );
-    out.rows = rows;
     out.errors.extend(errors);
     out.errors.extend(record_errors);
     Ok(out)
