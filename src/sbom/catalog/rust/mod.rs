@@ -1,4 +1,4 @@
-//! PLACEHOLDER: the cargo-auditable cataloger is being written on a branch; this file is replaced when it lands.
+//! PLACEHOLDER (being written): the cargo-auditable cataloger.
 
 use super::{Capture, Cataloger, EntryInfo};
 
