@@ -208,11 +208,15 @@ impl BuildInfoProbe {
             }
             // Aligned, whole blocks: the fast path.
             let whole = data.len() / 16 * 16;
-            match data[..whole].chunks_exact(16).position(is_header) {
-                Some(i) => {
-                    let end = (i + 1) * 16;
+            // An aligned hit lies wholly inside `data[..whole]`.
+            let hit = magic_finder()
+                .find_iter(&data[..whole])
+                .find(|&h| h % 16 == 0 && is_header(&data[h..h + 16]));
+            match hit {
+                Some(h) => {
+                    let end = h + 16;
                     let mut block = [0u8; 16];
-                    block.copy_from_slice(&data[i * 16..end]);
+                    block.copy_from_slice(&data[h..end]);
                     self.pos += end as u64;
                     data = &data[end..];
                     self.start_candidate(self.pos - 16, &block);
@@ -315,6 +319,12 @@ impl Probe for BuildInfoProbe {
     fn finish(self: Box<Self>) -> Option<Vec<u8>> {
         self.into_captured().map(|c| c.to_bytes())
     }
+}
+
+fn magic_finder() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    FINDER.get_or_init(|| memchr::memmem::Finder::new(MAGIC))
 }
 
 fn is_header(block: &[u8]) -> bool {
