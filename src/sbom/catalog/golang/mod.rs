@@ -2,7 +2,7 @@
 //! information the Go linker embeds (`go version -m` shows the same).
 //!
 //! **Reads.** Every regular file of at least 1 KiB is streamed through a
-//! [`probe::BuildInfoProbe`] (syft too looks at every file whose content is an
+//! `probe::BuildInfoProbe` (syft too looks at every file whose content is an
 //! executable, with or without an execute bit: Go shared libraries and
 //! binaries copied without their mode count). The probe gives up after the
 //! first bytes of anything that is not ELF, PE or Mach-O, and otherwise keeps
@@ -44,11 +44,16 @@
 //! per the purl spec; syft moves path segments past the third into the
 //! subpath) and versions are percent-encoded (`+incompatible` → `%2Bincompatible`).
 //!
-//! **Go < 1.18** binaries store pointers to the strings, and the strings lie
-//! earlier in the file than the header; a single forward pass cannot read
-//! them. Such a binary yields a warning naming the file and no packages.
+//! **Go 1.13–1.17** binaries store pointers to the strings instead of the
+//! strings, and the strings lie earlier in the file than the header: the
+//! probe keeps the few places that can hold them as the file streams by and
+//! resolves the pointers through the address map in the file's first 8 KiB
+//! (see `legacy`). When that fails (pointers outside the map, a string
+//! passed unkept), the binary yields a warning naming the file and the reason,
+//! and no packages.
 
 pub(crate) mod exe;
+mod legacy;
 pub mod modinfo;
 mod probe;
 
@@ -121,9 +126,10 @@ fn binary_packages(
     warnings: &mut Vec<String>,
 ) -> Vec<Package> {
     let path = &file.path;
-    if info.pointer_format {
+    if info.pointer_format && info.go_version.is_empty() {
+        let why = info.problem.as_deref().unwrap_or("strings not found");
         warnings.push(format!(
-            "{path}: Go binary built before Go 1.18 (pointer-format build info at offset {}): its modules are not read",
+            "{path}: Go binary built before Go 1.18 (pointer-format build info at offset {}): its modules could not be read: {why}",
             info.offset
         ));
         return Vec::new();

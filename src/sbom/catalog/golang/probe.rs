@@ -14,17 +14,19 @@
 //!   sentinels. The probe captures exactly those bytes and stops.
 //! - Go 1.13–1.17 write pointers to the two string headers instead; the
 //!   strings themselves live in read-only data, earlier in the file than the
-//!   header, so a forward-only scan cannot follow them. The probe records that
-//!   it saw such a header and the cataloger warns (see the module docs).
+//!   header. [`super::legacy`] collects what is needed to follow them in the
+//!   same single pass.
 //!
 //! A file that does not start like an executable (ELF, PE, Mach-O) is given
-//! up after its first bytes. Memory is bounded: the first 512 bytes, one
-//! 16-byte block, and one candidate's strings (version ≤ 1 KiB, module
-//! information ≤ 1 MiB).
+//! up after its first bytes. Memory is bounded: the first 8 KiB, one 16-byte
+//! block, one candidate's strings (version ≤ 1 KiB, module information
+//! ≤ 1 MiB) and the Go 1.13–1.17 collector's places (≤ 64 × 48 bytes and
+//! 2 × 1 MiB).
 
 use serde::{Deserialize, Serialize};
 
 use super::exe::{goarch, ExeFormat, ExeHead, Sniff};
+use super::legacy::{Legacy, Outcome, MAP_HEAD_LEN};
 use super::modinfo::strip_sentinels;
 use crate::sbom::catalog::{Probe, ProbeState};
 
@@ -119,8 +121,14 @@ pub(crate) struct BuildInfoProbe {
     skip: u64,
     cand: Option<Candidate>,
     found: Vec<RawBuildInfo>,
-    /// Offset of the first Go < 1.18 header seen.
-    pointer_header: Option<u64>,
+    /// The file's first bytes, for the address map Go < 1.18 binaries need.
+    map_head: Vec<u8>,
+    /// Go < 1.18 support: strings collected while streaming.
+    legacy: Legacy,
+    /// A Go < 1.18 header was met in the chunk being processed.
+    legacy_new: bool,
+    /// Bytes fed so far.
+    fed: u64,
     done: bool,
 }
 
@@ -141,7 +149,10 @@ impl BuildInfoProbe {
             skip: 0,
             cand: None,
             found: Vec::new(),
-            pointer_header: None,
+            map_head: Vec::new(),
+            legacy: Legacy::new(),
+            legacy_new: false,
+            fed: 0,
             done: false,
         }
     }
@@ -161,7 +172,22 @@ impl BuildInfoProbe {
             self.done = true;
             return ProbeState::Done;
         }
+        if self.map_head.len() < MAP_HEAD_LEN {
+            let take = (MAP_HEAD_LEN - self.map_head.len()).min(chunk.len());
+            self.map_head.extend_from_slice(&chunk[..take]);
+        }
+        let start = self.fed;
+        self.legacy.feed(start, chunk);
         self.process(chunk);
+        if std::mem::take(&mut self.legacy_new) {
+            self.legacy.replay(start, chunk);
+        }
+        self.fed += chunk.len() as u64;
+        if self.found.is_empty() && self.legacy.settled() {
+            if let Some(Outcome::Read { .. }) = self.legacy.outcome() {
+                self.done = true;
+            }
+        }
         if self.done {
             ProbeState::Done
         } else {
@@ -260,8 +286,19 @@ impl BuildInfoProbe {
                 let Some(c) = self.cand.take() else {
                     return;
                 };
-                if c.flags & 2 == 0 && self.pointer_header.is_none() {
-                    self.pointer_header = Some(c.offset);
+                if c.flags & 2 == 0 && self.legacy.seen().is_none() {
+                    if let Some(format) = self.head.format() {
+                        let ptrs = &c.buf[..c.buf.len().min(16)];
+                        self.legacy.header(
+                            c.offset,
+                            c.ptr_size,
+                            c.flags,
+                            ptrs,
+                            format,
+                            &self.map_head,
+                        );
+                        self.legacy_new = true;
+                    }
                 }
                 // Rescan what the candidate swallowed, from the block after
                 // its magic (aligned). Nesting is bounded: a rejected
@@ -294,13 +331,22 @@ impl BuildInfoProbe {
             }
         }
         if infos.is_empty() {
-            let offset = self.pointer_header?;
-            infos.push(RawBuildInfo {
-                offset,
-                go_version: String::new(),
-                modinfo: String::new(),
-                pointer_format: true,
-                problem: None,
+            let offset = self.legacy.seen()?;
+            infos.push(match self.legacy.outcome()? {
+                Outcome::Read { version, modinfo } => RawBuildInfo {
+                    offset,
+                    go_version: version,
+                    modinfo: String::from_utf8_lossy(strip_sentinels(&modinfo)).into_owned(),
+                    pointer_format: true,
+                    problem: None,
+                },
+                Outcome::Unreadable(why) => RawBuildInfo {
+                    offset,
+                    go_version: String::new(),
+                    modinfo: String::new(),
+                    pointer_format: true,
+                    problem: Some(why),
+                },
             });
         }
         Some(Captured {
@@ -352,7 +398,7 @@ fn uvarint(b: &[u8]) -> Varint {
     Varint::Incomplete
 }
 
-fn plausible_version(v: &[u8]) -> bool {
+pub(crate) fn plausible_version(v: &[u8]) -> bool {
     (v.starts_with(b"go") || v.starts_with(b"devel")) && v.iter().all(|b| (0x20..0x7f).contains(b))
 }
 
@@ -576,7 +622,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn pointer_format_is_reported_not_read() {
+    fn unresolvable_pointer_format_is_reported_with_a_reason() {
         let mut bin = vec![0u8; 4096];
         bin[..4].copy_from_slice(b"\x7fELF");
         bin[2048..2062].copy_from_slice(MAGIC);
@@ -587,6 +633,9 @@ pub(crate) mod tests {
         assert_eq!(got.infos.len(), 1);
         assert!(got.infos[0].pointer_format);
         assert_eq!(got.infos[0].offset, 2048);
+        assert!(got.infos[0].go_version.is_empty());
+        // No program headers: no address is mapped.
+        assert!(got.infos[0].problem.as_deref().unwrap().contains("outside"));
     }
 
     #[test]

@@ -381,3 +381,124 @@ fn pseudo_versions_and_go_versions() {
     );
     assert_eq!(purl("./color", "(devel)"), "pkg:golang/./color@%28devel%29");
 }
+
+/// A Go 1.13–1.17 style ELF: strings in "rodata" before the header (or the
+/// module information after it), string headers after the header.
+fn pointer_format_binary(modinfo_after: bool) -> Vec<u8> {
+    let mut f = vec![0u8; 0x5000];
+    f[..6].copy_from_slice(b"\x7fELF\x02\x01");
+    f[18] = 62;
+    f[32..40].copy_from_slice(&64u64.to_le_bytes());
+    f[54..56].copy_from_slice(&56u16.to_le_bytes());
+    f[56..58].copy_from_slice(&2u16.to_le_bytes());
+    for (i, (off, va, size)) in [(0u64, 0x40_0000u64, 0x3000u64), (0x3000, 0x80_3000, 0x2000)]
+        .into_iter()
+        .enumerate()
+    {
+        let ph = 64 + i * 56;
+        f[ph..ph + 4].copy_from_slice(&1u32.to_le_bytes());
+        f[ph + 8..ph + 16].copy_from_slice(&off.to_le_bytes());
+        f[ph + 16..ph + 24].copy_from_slice(&va.to_le_bytes());
+        f[ph + 32..ph + 40].copy_from_slice(&size.to_le_bytes());
+    }
+    // Other go1. strings before the real one.
+    f[0x900..0x90f].copy_from_slice(b"go1.13.go\0ver\0\0");
+    f[0x1000..0x1000 + 18].copy_from_slice(b"go1.16.15goroutine");
+    let text = "path\texample.com/old\nmod\texample.com/old\t(devel)\t\ndep\tgolang.org/x/sys\tv0.1.0\th1:sys=\n";
+    let framed = framed(text);
+    let mod_at = if modinfo_after { 0x4000 } else { 0x1400 };
+    f[mod_at..mod_at + framed.len()].copy_from_slice(&framed);
+    let mod_addr = if modinfo_after {
+        0x80_4000u64
+    } else {
+        0x40_1400
+    };
+    f[0x3000..0x300e].copy_from_slice(probe::MAGIC);
+    f[0x300e] = 8;
+    f[0x300f] = 0;
+    f[0x3010..0x3018].copy_from_slice(&0x80_3800u64.to_le_bytes());
+    f[0x3018..0x3020].copy_from_slice(&0x80_3810u64.to_le_bytes());
+    f[0x3800..0x3808].copy_from_slice(&0x40_1000u64.to_le_bytes());
+    f[0x3808..0x3810].copy_from_slice(&9u64.to_le_bytes());
+    f[0x3810..0x3818].copy_from_slice(&mod_addr.to_le_bytes());
+    f[0x3818..0x3820].copy_from_slice(&(framed.len() as u64).to_le_bytes());
+    f
+}
+
+#[test]
+fn pointer_format_binaries_are_read_in_one_pass() {
+    for after in [false, true] {
+        let bin = pointer_format_binary(after);
+        let whole = probe::BuildInfoProbe::scan(&bin).unwrap();
+        assert_eq!(whole.infos.len(), 1);
+        assert!(whole.infos[0].pointer_format);
+        assert_eq!(whole.infos[0].go_version, "go1.16.15", "{whole:?}");
+        for sizes in [&[1usize][..], &[7], &[16], &[4096], &[3, 900, 17]] {
+            assert_eq!(
+                feed_in_chunks(&bin, sizes).as_ref(),
+                Some(&whole),
+                "{sizes:?}"
+            );
+        }
+        let out = catalog_streamed("usr/bin/old", &bin, 64);
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        let ids: Vec<(&str, &str)> = out
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("example.com/old", "(devel)"),
+                ("golang.org/x/sys", "v0.1.0"),
+                ("stdlib", "go1.16.15")
+            ]
+        );
+        assert_eq!(out.packages[0].metadata["architecture"], "amd64");
+    }
+    // Pointers that lead nowhere: a warning with the reason.
+    let mut bin = pointer_format_binary(false);
+    bin[0x3810..0x3818].copy_from_slice(&0x90_0000u64.to_le_bytes());
+    let out = catalog_streamed("usr/bin/old", &bin, 64);
+    assert!(out.packages.is_empty());
+    assert!(
+        out.warnings[0].ends_with("string address 0x900000 is outside the file's segments"),
+        "{:?}",
+        out.warnings
+    );
+}
+
+#[test]
+fn go_1_17_esbuild_from_npm_when_available() {
+    // esbuild-linux-64@0.13.15 from npm: a real Go 1.17.2 (pointer-format) binary.
+    let Ok(path) = std::env::var("SC_ESBUILD_GO117_BINARY") else {
+        eprintln!("SC_ESBUILD_GO117_BINARY not set: check skipped");
+        return;
+    };
+    let bin = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let out = catalog_streamed("usr/local/bin/esbuild", &bin, 65536);
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let ids: Vec<(&str, &str)> = out
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str()))
+        .collect();
+    // What syft 1.18.1 reports for this file.
+    assert_eq!(
+        ids,
+        vec![
+            ("github.com/evanw/esbuild", "(devel)"),
+            ("golang.org/x/sys", "v0.0.0-20210908233432-aa78b53d3365"),
+            ("stdlib", "go1.17.2"),
+        ]
+    );
+    assert_eq!(
+        out.packages[1].metadata["h1Digest"],
+        "h1:6wSTsvPddg9gc/mVEEyk9oOAoxn+bT4Z9q1zx+4RwA4="
+    );
+    assert_eq!(
+        probe::BuildInfoProbe::scan(&bin),
+        feed_in_chunks(&bin, &[1000, 1])
+    );
+}
