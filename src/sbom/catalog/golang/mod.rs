@@ -7,7 +7,7 @@
 //! binaries copied without their mode count). The probe gives up after the
 //! first bytes of anything that is not ELF, PE or Mach-O, and otherwise keeps
 //! only the build info's two strings: the Go version and the module
-//! information (at most 1 MiB). See [`probe`] for the format and the bounds.
+//! information (at most 1 MiB). See `probe` for the format and the bounds.
 //!
 //! **Emits**, per binary (following syft 1.18's Go binary cataloger):
 //! - the main module (`mod` line). When its version is `(devel)` (any

@@ -2,9 +2,9 @@
 //! from the dependency list the build embeds.
 //!
 //! **Reads.** Every regular file of at least 1 KiB is streamed through a
-//! [`probe::AuditProbe`], which gives up after the first bytes of anything
+//! `probe::AuditProbe`, which gives up after the first bytes of anything
 //! that is not ELF, PE or Mach-O and otherwise keeps only the inflated JSON of
-//! the embedded list (≤ 8 MiB); see [`probe`] for how the section is found in
+//! the embedded list (≤ 8 MiB); see `probe` for how the section is found in
 //! a forward-only stream and what memory that takes. Like syft, files are
 //! chosen by content, not by execute bit.
 //!
