@@ -193,16 +193,29 @@ fn macho_map(head: &[u8]) -> Option<Vec<(u64, u64, u64)>> {
 
 /// Finds every occurrence of a pattern in a stream fed in chunks.
 struct Searcher {
-    finder: memmem::Finder<'static>,
-    /// The last `len - 1` bytes of the stream so far, and where they start.
+    finder: &'static memmem::Finder<'static>,
+    /// The last `len - 1` bytes of the stream so far.
     tail: Vec<u8>,
+}
+
+/// Shared finders: probes are made for every file, so making one is free.
+fn finder(pattern: &'static [u8]) -> &'static memmem::Finder<'static> {
+    use std::sync::OnceLock;
+    static VERSION: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    static START: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    let cell = if pattern == VERSION_PATTERN {
+        &VERSION
+    } else {
+        &START
+    };
+    cell.get_or_init(|| memmem::Finder::new(pattern))
 }
 
 impl Searcher {
     fn new(pattern: &'static [u8]) -> Self {
-        debug_assert!((1..=16).contains(&pattern.len()));
+        debug_assert!(pattern == VERSION_PATTERN || pattern == INFO_START);
         Self {
-            finder: memmem::Finder::new(pattern),
+            finder: finder(pattern),
             tail: Vec::new(),
         }
     }

@@ -502,3 +502,52 @@ fn go_1_17_esbuild_from_npm_when_available() {
         feed_in_chunks(&bin, &[1000, 1])
     );
 }
+
+/// Tiny deterministic generator for the mutation tests.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % below.max(1)
+    }
+}
+
+#[test]
+fn mutated_build_info_never_panics() {
+    // The real binary's first 8 KiB and the 4 KiB around its build info,
+    // the header kept 16-byte aligned.
+    let bin = fixture("hello-vcs");
+    let at = probe::BuildInfoProbe::scan(&bin).unwrap().infos[0].offset as usize;
+    let mut base = bin[..8192].to_vec();
+    base.extend_from_slice(&bin[at - 2048..at + 2048]);
+    let hdr = 8192 + 2048;
+    assert_eq!(
+        probe::BuildInfoProbe::scan(&base).unwrap().infos[0].offset as usize,
+        hdr
+    );
+    let old = pointer_format_binary(false);
+    let mut rng = Lcg(42);
+    for i in 0..400 {
+        let (mut input, lo, hi) = if i % 2 == 0 {
+            (base.clone(), hdr, hdr + 600)
+        } else {
+            (old.clone(), 0x3000, 0x3830)
+        };
+        for _ in 0..1 + rng.next(8) {
+            let j = lo + rng.next(hi - lo);
+            input[j] = rng.next(256) as u8;
+        }
+        let chunk = 1 + rng.next(5000);
+        let out = catalog_streamed("m", &input, chunk);
+        for p in &out.packages {
+            assert!(!p.name.is_empty());
+        }
+        for w in &out.warnings {
+            assert!(w.starts_with("m: "), "{w}");
+        }
+    }
+}

@@ -251,3 +251,35 @@ fn probe_throughput() {
         );
     }
 }
+
+#[test]
+fn mutated_lists_never_panic() {
+    // An ELF header, padding, and the real binary's compressed list.
+    let bin = fixture("rust", "auditable-hello");
+    let at = 0x45f62usize;
+    let mut base = bin[..64].to_vec();
+    base.resize(2000, 0);
+    let start = base.len();
+    base.extend_from_slice(&bin[at..at + 0xa8]);
+    base.resize(base.len() + 500, 0);
+    assert!(probe::AuditProbe::scan(&base).is_some());
+    let mut x: u64 = 5;
+    let mut rng = |below: usize| {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((x >> 33) as usize) % below
+    };
+    for _ in 0..400 {
+        let mut input = base.clone();
+        for _ in 0..1 + rng(4) {
+            let j = start + rng(0xa8);
+            input[j] = rng(256) as u8;
+        }
+        let chunk = 1 + rng(3000);
+        let out = catalog_streamed("m", &input, chunk);
+        for w in &out.warnings {
+            assert!(w.starts_with("m: "), "{w}");
+        }
+    }
+}
