@@ -283,3 +283,63 @@ fn mutated_lists_never_panic() {
         }
     }
 }
+
+/// Both binary probes behind the real layer walker: 64 KiB chunks, files
+/// with and without an execute bit, next to files they must give up on.
+#[test]
+fn layer_walker_streams_binaries_through_both_probes() {
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, mode: u32, content: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(content.len() as u64);
+        h.set_mode(mode);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        tar.append_data(&mut h, path, content).unwrap();
+    };
+    add("usr/local/bin/hello", 0o755, &fixture("go", "hello-vcs"));
+    add(
+        "usr/bin/auditable-hello",
+        0o644,
+        &fixture("rust", "auditable-hello"),
+    );
+    add("opt/plain-hello", 0o755, &fixture("rust", "plain-hello"));
+    add("etc/notes.txt", 0o644, &[b'x'; 100_000]);
+    let tar = tar.into_inner().unwrap();
+    let catalogers = crate::sbom::catalog::all();
+    let scan =
+        crate::sbom::walker::scan_layer(3, Box::new(std::io::Cursor::new(tar)), &catalogers, None)
+            .unwrap();
+    assert!(scan.warnings.is_empty(), "{:?}", scan.warnings);
+    let mut found: Vec<(String, String, String)> = Vec::new();
+    for (_, path, out) in &scan.immediate {
+        assert!(out.warnings.is_empty(), "{path}: {:?}", out.warnings);
+        for p in &out.packages {
+            assert_eq!(p.locations[0].layer_index, 3);
+            found.push((path.clone(), p.found_by.clone(), p.name.clone()));
+        }
+    }
+    let names = |path: &str, by: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f.0 == path && f.1 == by)
+            .map(|f| f.2.clone())
+            .collect()
+    };
+    assert_eq!(
+        names("usr/local/bin/hello", "go-binary"),
+        vec![
+            "example.com/hello",
+            "./color",
+            "example.com/greetfork",
+            "stdlib"
+        ]
+    );
+    assert_eq!(
+        names("usr/bin/auditable-hello", "cargo-auditable"),
+        vec!["auditable-hello", "helper", "itoa", "itoa"]
+    );
+    assert!(found
+        .iter()
+        .all(|f| f.0 != "opt/plain-hello" && f.0 != "etc/notes.txt"));
+}
