@@ -115,6 +115,11 @@ EOF
   (cd "$app" && go build -buildvcs=false \
       -ldflags='-s -w -X main.version=1.4.2' -o "$out/hello-ldflags" ./cmd/hello)
 
+  # With -trimpath the linker flags are not recorded: syft (and sc) find the
+  # -X version string in the binary's contents instead.
+  (cd "$app" && go build -buildvcs=false -trimpath \
+      -ldflags='-s -w -X main.version=2.0.1' -o "$out/hello-trimpath" ./cmd/hello)
+
   # Same program in a git repository, with greet replaced by a fork: VCS
   # settings in the build info, main module version (devel).
   (cd "$app" && printf '\nreplace example.com/greet => example.com/greetfork v1.2.4\n' >>go.mod \
@@ -124,7 +129,7 @@ EOF
          git -c user.name=fixture -c user.email=fixture@example.com commit -q -m fixture \
       && go build -buildvcs=true -trimpath -ldflags='-s -w' -o "$out/hello-vcs" ./cmd/hello)
   chmod 0755 "$out"/hello-*
-  go version -m "$out/hello-ldflags" "$out/hello-vcs"
+  go version -m "$out/hello-ldflags" "$out/hello-trimpath" "$out/hello-vcs"
 }
 
 make_rust() {

@@ -13,15 +13,17 @@
 //! - the main module (`mod` line). When its version is `(devel)` (any
 //!   `go build` from a source tree), the version is taken, in order, from an
 //!   `-X …version=1.2.3`-style linker flag in the `-ldflags` build setting
-//!   (syft's two patterns), or made into a pseudo-version
-//!   `v0.0.0-<vcs.time as YYYYMMDDhhmmss>-<vcs.revision[:12]>` from the VCS
-//!   build settings; otherwise it stays `(devel)`. Metadata `versionSource`
-//!   says which. (syft also guesses from semver-looking strings anywhere in
-//!   the binary, "from-contents", before the VCS pseudo-version; that
-//!   heuristic picks arbitrary strings and needs the whole binary, so we do
-//!   not.) A binary without a `mod` line but with a `path` line (`go build
-//!   file.go`, `command-line-arguments`) gets the single `(devel)` dependency
-//!   as main module, else the `path` itself, as syft does;
+//!   (syft's two patterns); from the first NUL-delimited semver-looking
+//!   string in the binary (syft's "from-contents" guess, which finds the
+//!   `-X` strings of builds that did not record `-ldflags`, such as Debian's;
+//!   see `contents`: the probe then reads the whole binary); or made into a
+//!   pseudo-version `v0.0.0-<vcs.time as YYYYMMDDhhmmss>-<vcs.revision[:12]>`
+//!   from the VCS build settings; otherwise it stays `(devel)`. Metadata
+//!   `versionSource` says which (`ldflags`, `contents`, `vcs`). A binary
+//!   without a `mod` line but with a `path` line (`go build file.go`,
+//!   `command-line-arguments`, Debian's GOPATH builds) gets the single
+//!   `(devel)` dependency as main module, else the `path` itself, as syft
+//!   does;
 //! - every `dep`, with its `=>` replacement applied (the replacement's path,
 //!   version and sum are reported; the replaced module is kept in metadata
 //!   `replaces`). A directory replacement has an empty version, as in syft;
@@ -52,6 +54,7 @@
 //! passed unkept), the binary yields a warning naming the file and the reason,
 //! and no packages.
 
+pub(crate) mod contents;
 pub(crate) mod exe;
 mod legacy;
 pub mod modinfo;
@@ -196,7 +199,7 @@ fn binary_packages(
 
     let mut packages = Vec::new();
     if let Some(m) = &main {
-        let (version, source) = main_version(m, &mi);
+        let (version, source) = main_version(m, &mi, captured.contents_version.as_deref());
         let mut p = Package::new(PackageType::Go, &m.path, &version, NAME, file.location());
         common(&mut p);
         if !m.sum.is_empty() {
@@ -266,8 +269,27 @@ fn main_module(mi: &mut ModInfo) -> Option<Module> {
     })
 }
 
+/// Whether the main module of this module information gets its version
+/// from syft's contents guess: it is `(devel)` and no `-ldflags` version is
+/// recorded. The probe then keeps streaming until it has a guess.
+pub(super) fn needs_contents_version(modinfo: &str) -> bool {
+    let (mut mi, _) = modinfo::parse(modinfo);
+    let Some(main) = main_module(&mut mi) else {
+        return false;
+    };
+    main.version == DEVEL
+        && mi
+            .setting("-ldflags")
+            .and_then(|flags| version_from_ldflags(flags, &main.path))
+            .is_none()
+}
+
 /// The main module's version and where it came from (`None`: as recorded).
-fn main_version(main: &Module, mi: &ModInfo) -> (String, Option<&'static str>) {
+fn main_version(
+    main: &Module,
+    mi: &ModInfo,
+    contents: Option<&str>,
+) -> (String, Option<&'static str>) {
     let main = main.replace.as_deref().unwrap_or(main);
     if main.version != DEVEL {
         return (main.version.clone(), None);
@@ -277,6 +299,14 @@ fn main_version(main: &Module, mi: &ModInfo) -> (String, Option<&'static str>) {
         .and_then(|flags| version_from_ldflags(flags, &main.path))
     {
         return (v, Some("ldflags"));
+    }
+    if let Some(v) = contents {
+        let v = if v.starts_with('v') {
+            v.to_string()
+        } else {
+            format!("v{v}")
+        };
+        return (v, Some("contents"));
     }
     if let (Some(rev), Some(time)) = (mi.setting("vcs.revision"), mi.setting("vcs.time")) {
         return (pseudo_version(rev, time), Some("vcs"));

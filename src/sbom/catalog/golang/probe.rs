@@ -25,6 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::contents::ContentsVersion;
 use super::exe::{goarch, ExeFormat, ExeHead, Sniff};
 use super::legacy::{Legacy, Outcome, MAP_HEAD_LEN};
 use super::modinfo::strip_sentinels;
@@ -68,6 +69,9 @@ pub(crate) struct Captured {
     pub goarch: Option<String>,
     /// Build info blobs, in file order.
     pub infos: Vec<RawBuildInfo>,
+    /// syft's version-from-contents guess, when the main module needs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contents_version: Option<String>,
 }
 
 impl Captured {
@@ -129,6 +133,12 @@ pub(crate) struct BuildInfoProbe {
     legacy_new: bool,
     /// Bytes fed so far.
     fed: u64,
+    /// No more build info is looked for.
+    scan_done: bool,
+    /// The main module needs syft's version-from-contents guess: keep
+    /// streaming through [`ContentsVersion`] after the build info.
+    needs_contents: bool,
+    contents: ContentsVersion,
     done: bool,
 }
 
@@ -153,6 +163,9 @@ impl BuildInfoProbe {
             legacy: Legacy::new(),
             legacy_new: false,
             fed: 0,
+            scan_done: false,
+            needs_contents: false,
+            contents: ContentsVersion::default(),
             done: false,
         }
     }
@@ -177,16 +190,28 @@ impl BuildInfoProbe {
             self.map_head.extend_from_slice(&chunk[..take]);
         }
         let start = self.fed;
-        self.legacy.feed(start, chunk);
-        self.process(chunk);
-        if std::mem::take(&mut self.legacy_new) {
-            self.legacy.replay(start, chunk);
-        }
         self.fed += chunk.len() as u64;
-        if self.found.is_empty() && self.legacy.settled() {
-            if let Some(Outcome::Read { .. }) = self.legacy.outcome() {
-                self.done = true;
+        if self.contents.found().is_none() {
+            self.contents.feed(chunk);
+        }
+        if !self.scan_done {
+            self.legacy.feed(start, chunk);
+            self.process(chunk);
+            if std::mem::take(&mut self.legacy_new) {
+                self.legacy.replay(start, chunk);
             }
+            if self.found.is_empty() && self.legacy.settled() {
+                if let Some(Outcome::Read { modinfo, .. }) = self.legacy.outcome() {
+                    self.scan_done = true;
+                    let text = String::from_utf8_lossy(strip_sentinels(&modinfo)).into_owned();
+                    self.needs_contents = super::needs_contents_version(&text);
+                }
+            }
+        }
+        // Done once the build info is read and, when the main module's
+        // version is to be guessed from the contents, a guess was found.
+        if self.scan_done && (!self.needs_contents || self.contents.found().is_some()) {
+            self.done = true;
         }
         if self.done {
             ProbeState::Done
@@ -197,7 +222,7 @@ impl BuildInfoProbe {
 
     /// Consume `data`, which starts at absolute offset `self.pos`.
     fn process(&mut self, mut data: &[u8]) {
-        while !data.is_empty() && !self.done {
+        while !data.is_empty() && !self.scan_done {
             if let Some(c) = self.cand.as_mut() {
                 let take = c.need.saturating_sub(c.buf.len()).min(data.len());
                 c.buf.extend_from_slice(&data[..take]);
@@ -274,10 +299,11 @@ impl BuildInfoProbe {
             Step::More => {}
             Step::Found(info) => {
                 self.cand = None;
+                self.needs_contents |= super::needs_contents_version(&info.modinfo);
                 self.found.push(info);
                 let fat = self.head.format() == Some(ExeFormat::MachOFat);
                 if !fat || self.found.len() >= MAX_INFOS {
-                    self.done = true;
+                    self.scan_done = true;
                 } else {
                     self.skip = (16 - self.pos % 16) % 16;
                 }
@@ -308,7 +334,7 @@ impl BuildInfoProbe {
                 self.pos = c.offset + 16;
                 self.block_len = 0;
                 self.process(&c.buf);
-                if !self.done {
+                if !self.scan_done {
                     debug_assert_eq!(self.pos, end);
                     self.pos = end;
                 }
@@ -353,6 +379,10 @@ impl BuildInfoProbe {
             format: format.name().to_string(),
             goarch: goarch(format, self.head.bytes()).map(str::to_string),
             infos,
+            contents_version: self
+                .needs_contents
+                .then(|| self.contents.found().map(str::to_string))
+                .flatten(),
         })
     }
 }
@@ -567,6 +597,30 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn reads_on_past_the_build_info_for_a_contents_version() {
+        // A (devel) main module without -ldflags: the first NUL-delimited
+        // version string of the file is wanted, here after the build info.
+        let mut bin = synthetic_binary(64, "go1.20", &framed("mod\tm\t(devel)\t\n"), 4096);
+        bin.extend_from_slice(b"\x003.2.1\x00 later \x009.9.9\x00");
+        bin.resize(9000, 0);
+        let got = BuildInfoProbe::scan(&bin).unwrap();
+        assert_eq!(got.contents_version.as_deref(), Some("3.2.1"));
+        for sizes in [&[1usize][..], &[7], &[4096]] {
+            assert_eq!(
+                feed_in_chunks(&bin, sizes).as_ref(),
+                Some(&got),
+                "{sizes:?}"
+            );
+        }
+        // Not wanted when the version is known: the probe stops at the build info.
+        let mut bin = synthetic_binary(64, "go1.20", &framed("mod\tm\tv1.0.0\t\n"), 4096);
+        bin.extend_from_slice(b"\x003.2.1\x00");
+        let mut p = BuildInfoProbe::new();
+        assert_eq!(p.feed_chunk(&bin[..200]), ProbeState::Done);
+        assert_eq!(p.into_captured().unwrap().contents_version, None);
+    }
+
+    #[test]
     fn gives_up_on_non_executables() {
         let mut p = BuildInfoProbe::new();
         assert_eq!(p.feed_chunk(b"#!/bin/sh\necho hi\n"), ProbeState::Done);
@@ -691,6 +745,7 @@ pub(crate) mod tests {
             format: "elf".into(),
             goarch: None,
             infos: vec![],
+            contents_version: Some("v1.0.0".into()),
         };
         assert_eq!(Captured::from_bytes(&c.to_bytes()), Some(c));
         assert_eq!(Captured::from_bytes(b"sc-go-buildinfo/1\n{"), None);

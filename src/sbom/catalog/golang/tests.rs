@@ -22,23 +22,27 @@ fn captured_file(path: &str, content: Vec<u8>) -> CapturedFile {
 /// Stream `bytes` through the cataloger's own probe in chunks, as the walker
 /// does, and catalog what it kept.
 fn catalog_streamed(path: &str, bytes: &[u8], chunk: usize) -> CatalogOutput {
+    stream_through(&GoBinaryCataloger, path, bytes, chunk)
+}
+
+fn stream_through(c: &dyn Cataloger, path: &str, bytes: &[u8], chunk: usize) -> CatalogOutput {
     let entry = EntryInfo {
         path,
         size: bytes.len() as u64,
         mode: 0o755,
     };
-    let Some(Capture::Probe(mut probe)) = GoBinaryCataloger.wants(&entry) else {
-        panic!("a Go binary must be probed");
+    let Some(Capture::Probe(mut probe)) = c.wants(&entry) else {
+        panic!("a binary must be probed");
     };
-    for c in bytes.chunks(chunk) {
-        if probe.feed(c) == ProbeState::Done {
+    for piece in bytes.chunks(chunk) {
+        if probe.feed(piece) == ProbeState::Done {
             break;
         }
     }
     match probe.finish() {
         Some(kept) => {
             assert!(kept.len() < 64 * 1024, "kept {} bytes", kept.len());
-            GoBinaryCataloger.catalog_file(&captured_file(path, kept), &CatalogContext::default())
+            c.catalog_file(&captured_file(path, kept), &CatalogContext::default())
         }
         None => CatalogOutput::default(),
     }
@@ -147,8 +151,25 @@ fn real_binary_with_vcs_info_and_module_replacement() {
 }
 
 #[test]
+fn real_binary_with_the_version_only_in_its_contents() {
+    // -trimpath drops -ldflags from the build info; the -X string is in the
+    // binary, NUL-terminated after an invalid UTF-8 byte. syft 1.18.1 reports
+    // v2.0.1 too.
+    let bin = fixture("hello-trimpath");
+    let out = catalog_streamed("bin/hello", &bin, 65536);
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let main = find(&out, "example.com/hello");
+    assert_eq!(main.version, "v2.0.1");
+    assert_eq!(main.metadata["versionSource"], "contents");
+    assert!(!main.metadata.contains_key("goBuildSettings:-ldflags"));
+    // The probe records the guess with the strings it keeps.
+    let whole = probe::BuildInfoProbe::scan(&bin).unwrap();
+    assert_eq!(whole.contents_version.as_deref(), Some("2.0.1"));
+}
+
+#[test]
 fn chunk_boundaries_do_not_change_the_result() {
-    for name in ["hello-ldflags", "hello-vcs"] {
+    for name in ["hello-ldflags", "hello-vcs", "hello-trimpath"] {
         let bin = fixture(name);
         let whole = probe::BuildInfoProbe::scan(&bin).expect(name);
         assert_eq!(whole.infos.len(), 1);
@@ -548,6 +569,38 @@ fn mutated_build_info_never_panics() {
         }
         for w in &out.warnings {
             assert!(w.starts_with("m: "), "{w}");
+        }
+    }
+}
+
+/// Print what both binary catalogers report for the files named in
+/// SC_CATALOG_FILES (colon-separated), streamed in 64 KiB chunks: for side by
+/// side comparisons with syft (`cargo test --lib print_binary_packages --
+/// --ignored --nocapture`).
+#[test]
+#[ignore = "a tool, not a test"]
+fn print_binary_packages() {
+    let Ok(files) = std::env::var("SC_CATALOG_FILES") else {
+        eprintln!("SC_CATALOG_FILES not set");
+        return;
+    };
+    for path in files.split(':').filter(|p| !p.is_empty()) {
+        let bin = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let go = catalog_streamed(path, &bin, 65536);
+        let rust = stream_through(
+            &crate::sbom::catalog::rust::CargoAuditableCataloger,
+            path,
+            &bin,
+            65536,
+        );
+        for out in [go, rust] {
+            for p in &out.packages {
+                let src = p.metadata.get("versionSource").map_or("", String::as_str);
+                println!("{path}\t{}\t{}\t{}\t{src}", p.found_by, p.name, p.version);
+            }
+            for w in &out.warnings {
+                println!("{path}\twarning\t{w}");
+            }
         }
     }
 }
