@@ -604,3 +604,47 @@ fn print_binary_packages() {
         }
     }
 }
+
+/// The whole engine on an OCI layout named by SC_TEST_OCI_DIR (tag in
+/// SC_TEST_OCI_TAG), printing what the binary catalogers contributed: for
+/// checks on images built by scripts/build-test-image.sh.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a tool, not a test"]
+async fn print_binary_packages_of_an_image() {
+    let Ok(dir) = std::env::var("SC_TEST_OCI_DIR") else {
+        eprintln!("SC_TEST_OCI_DIR not set");
+        return;
+    };
+    let tag = std::env::var("SC_TEST_OCI_TAG").ok();
+    let source =
+        crate::source::OciLayoutSource::open(std::path::Path::new(&dir), tag.as_deref()).unwrap();
+    let t = std::time::Instant::now();
+    let inv = crate::sbom::catalog_image(&source, &crate::sbom::GenerateOptions::default())
+        .await
+        .unwrap();
+    println!(
+        "{} packages in {:.2}s",
+        inv.packages.len(),
+        t.elapsed().as_secs_f64()
+    );
+    for (i, p) in inv.packages.iter().enumerate() {
+        if matches!(
+            p.package_type,
+            crate::sbom::model::PackageType::Go | crate::sbom::model::PackageType::Rust
+        ) {
+            let deps: Vec<&str> = inv
+                .relationships
+                .iter()
+                .filter(|r| r.from == i)
+                .map(|r| inv.packages[r.to].name.as_str())
+                .collect();
+            println!(
+                "{}\t{}\t{}\t{}\t{:?}",
+                p.found_by, p.purl, p.locations[0].path, p.locations[0].layer_index, deps
+            );
+        }
+    }
+    for w in &inv.warnings {
+        println!("warning: {w}");
+    }
+}
