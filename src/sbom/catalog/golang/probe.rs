@@ -37,7 +37,8 @@ pub(crate) const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
 const MAX_VERSION_LEN: u64 = 1024;
 /// Longest module information captured (a binary with 10,000 dependencies has about 1 MiB).
 pub(crate) const MAX_MODINFO_LEN: u64 = 1 << 20;
-/// Build infos kept per file (universal Mach-O binaries hold one per architecture).
+/// Build infos kept per file (universal Mach-O binaries hold one per
+/// architecture); the scan stops once they hold [`MAX_MODINFO_LEN`] bytes.
 const MAX_INFOS: usize = 8;
 /// Tag in front of the probe's output, telling it from a raw binary.
 pub(crate) const ENVELOPE_TAG: &[u8] = b"sc-go-buildinfo/1\n";
@@ -302,7 +303,9 @@ impl BuildInfoProbe {
                 self.needs_contents |= super::needs_contents_version(&info.modinfo);
                 self.found.push(info);
                 let fat = self.head.format() == Some(ExeFormat::MachOFat);
-                if !fat || self.found.len() >= MAX_INFOS {
+                // All blobs together keep at most MAX_MODINFO_LEN bytes.
+                let kept: usize = self.found.iter().map(|i| i.modinfo.len()).sum();
+                if !fat || self.found.len() >= MAX_INFOS || kept as u64 >= MAX_MODINFO_LEN {
                     self.scan_done = true;
                 } else {
                     self.skip = (16 - self.pos % 16) % 16;

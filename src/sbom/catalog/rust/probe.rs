@@ -38,8 +38,11 @@ use crate::sbom::catalog::{Probe, ProbeState};
 pub(crate) const MAX_JSON: usize = 8 << 20;
 /// Candidates inflated at once; more zlib-looking byte pairs in the window are skipped.
 const MAX_LIVE: usize = 16;
-/// Lists kept per file (universal binaries hold one per architecture).
+/// Lists kept per file (universal binaries hold one per architecture); all
+/// of them together hold at most [`MAX_JSON`] bytes.
 const MAX_LISTS: usize = 8;
+/// Problems recorded per file (a hostile file could hold many broken streams).
+const MAX_PROBLEMS: usize = 8;
 /// How a dependency list starts (auditable-serde writes `packages` first).
 const PREFIXES: [&[u8]; 2] = [b"{\"packages\":", b"{\"format\":"];
 const PREFIX_MAX: usize = 12;
@@ -393,11 +396,19 @@ impl AuditProbe {
                 return None;
             }
             Inflated::Failed(problem) => {
-                self.problems
-                    .push(format!("{problem} (zlib stream at offset {})", inf.offset));
+                self.problem(format!("{problem} (zlib stream at offset {})", inf.offset));
             }
             Inflated::End => {
                 if serde_json::from_slice::<Shape>(&inf.out).is_ok() {
+                    let kept: usize = self.lists.iter().map(|l| l.json.len()).sum();
+                    if kept + inf.out.len() > MAX_JSON {
+                        self.problem(format!(
+                            "cargo-auditable dependency lists larger than {MAX_JSON} bytes in all; the one at offset {} is left out",
+                            inf.offset
+                        ));
+                        self.done = true;
+                        return None;
+                    }
                     self.lists.push(FoundList {
                         offset: inf.offset,
                         json: String::from_utf8_lossy(&inf.out).into_owned(),
@@ -415,10 +426,16 @@ impl AuditProbe {
         Some(used)
     }
 
+    fn problem(&mut self, p: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        }
+    }
+
     fn into_captured(mut self) -> Option<Captured> {
         let format = self.head.format()?;
         if let Some(inf) = self.inflating.take() {
-            self.problems.push(format!(
+            self.problem(format!(
                 "file ends inside the cargo-auditable dependency list (zlib stream at offset {})",
                 inf.offset
             ));
@@ -575,6 +592,24 @@ pub(crate) mod tests {
         let got = AuditProbe::scan(&f).unwrap();
         assert!(got.problems[0].contains("larger than"), "{got:?}");
         assert_eq!(feed_in_chunks(&f, &[4096]), Some(got));
+    }
+
+    #[test]
+    fn problems_are_capped() {
+        let mut f = b"\x7fELF\x02\x01\x01\0".to_vec();
+        let mut body = b"{\"packages\":[".to_vec();
+        body.resize(3000, b' ');
+        for _ in 0..20 {
+            let mut z = zlib(&body, 0);
+            let n = z.len();
+            z[n - 1] ^= 0xff; // bad checksum
+            f.extend_from_slice(&z);
+            f.extend_from_slice(&[0u8; 10]);
+        }
+        let got = AuditProbe::scan(&f).unwrap();
+        assert!(got.lists.is_empty());
+        assert_eq!(got.problems.len(), MAX_PROBLEMS, "{:?}", got.problems);
+        assert_eq!(feed_in_chunks(&f, &[100]), Some(got));
     }
 
     #[test]
