@@ -27,7 +27,9 @@
 //! the CVE id if the group has one (the lowest, if several), else a GHSA id,
 //! else the smallest record id — so GHSA-x + PYSEC-y + CVE-z report once as
 //! CVE-z with the others as aliases. Its severity is the highest among the
-//! group's records (see [`severity`](super::severity)).
+//! group's records (see [`severity`](super::severity)); when none has one,
+//! a stored record of one of its other ids (the CVE's, with NVD's vector)
+//! supplies it.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -523,7 +525,7 @@ fn eval_affected(
     version: &str,
     pkg_label: &str,
     warnings: &mut Vec<MatchWarning>,
-) -> Option<(MatchedRange, Vec<sc_version::Version>)> {
+) -> (Option<MatchedRange>, Vec<sc_version::Version>) {
     let warn = |warnings: &mut Vec<MatchWarning>, message: String| {
         warnings.push(MatchWarning {
             record_id: Some(record.id.clone()),
@@ -587,10 +589,11 @@ fn eval_affected(
             });
         }
     }
-    hit.map(|mut m| {
+    let hit = hit.map(|mut m| {
         m.record_id = record.id.clone();
-        (m, fixes)
-    })
+        m
+    });
+    (hit, fixes)
 }
 
 impl Database {
@@ -626,22 +629,23 @@ impl Database {
             if record.is_withdrawn() {
                 continue;
             }
-            let mut best: Option<(usize, MatchedRange, Vec<sc_version::Version>)> = None;
+            let mut best: Option<(usize, MatchedRange)> = None;
+            let mut fixes = Vec::new();
             for (ai, a) in record.affected.iter().enumerate() {
                 let key = names::index_key(&a.package.ecosystem, &a.package.name);
                 if !candidates.contains(&key) {
                     continue;
                 }
-                if let Some((m, f)) =
-                    eval_affected(&record, a, eco, &version, &label, &mut result.warnings)
-                {
-                    match &mut best {
-                        None => best = Some((ai, m, f)),
-                        Some((_, _, fixes)) => fixes.extend(f),
-                    }
+                let (hit, f) =
+                    eval_affected(&record, a, eco, &version, &label, &mut result.warnings);
+                // Fixes of every entry for the package are upgrade targets
+                // (Django's per-branch entries), matched or not.
+                fixes.extend(f);
+                if let (None, Some(m)) = (&best, hit) {
+                    best = Some((ai, m));
                 }
             }
-            if let Some((ai, matched, fixes)) = best {
+            if let Some((ai, matched)) = best {
                 let mut w = Vec::new();
                 let rating = rate_record(&record, record.affected.get(ai), &mut w);
                 result
@@ -661,10 +665,45 @@ impl Database {
             }
         }
         result.findings = merge(hits, &version);
+        for f in &mut result.findings {
+            if f.severity == Severity::Unknown {
+                self.enrich_severity(f)?;
+            }
+        }
+        result
+            .findings
+            .sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
         for w in &result.warnings {
             tracing::warn!("{w}");
         }
         Ok(result)
+    }
+
+    /// A finding whose records carry no usable severity (Debian's, Go's)
+    /// takes it from a stored record of one of its other ids — typically the
+    /// CVE record with NVD's CVSS vector.
+    fn enrich_severity(&self, f: &mut Finding) -> Result<(), DbError> {
+        let mut ids: Vec<&str> = std::iter::once(f.id.as_str())
+            .chain(f.aliases.iter().map(String::as_str))
+            .filter(|id| !f.records.iter().any(|r| r == id))
+            .collect();
+        ids.sort_by(|a, b| primary_rank(a).cmp(&primary_rank(b)));
+        for id in ids {
+            let Some(record) = self.get(id)? else {
+                continue;
+            };
+            if record.is_withdrawn() {
+                continue;
+            }
+            let rating = rate_record(&record, None, &mut Vec::new());
+            if rating.severity != Severity::Unknown {
+                f.severity = rating.severity;
+                f.cvss = rating.cvss;
+                f.severity_source = rating.source;
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     /// Matches many packages; results are in the order of `queries`.

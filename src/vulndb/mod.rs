@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod ingest;
+pub mod location;
 pub mod matcher;
 pub mod names;
 pub mod osv;
@@ -13,9 +14,11 @@ pub mod update;
 
 pub use error::DbError;
 pub use ingest::{FetchError, Fetcher, FileFetcher, HttpFetcher, IngestError, SourceKind};
+pub use location::{locate, open_located, open_seed, write_dir, DbLocation};
 pub use matcher::{Finding, MatchResult, MatchWarning, MatchedRange, PackageQuery};
 pub use osv::OsvRecord;
 pub use store::{Database, DbMeta};
 pub use update::{
-    export, import, sync, sync_with, DbStatus, ExportReport, ImportReport, SyncOptions, SyncReport,
+    build_from_dir, export, import, sync, sync_with, DbStatus, ExportReport, ImportReport,
+    SyncOptions, SyncReport,
 };
