@@ -1171,3 +1171,158 @@ fn status_reports_age_counts_and_sources() {
     assert!(!s.is_stale(Duration::from_secs(u64::MAX / 2)));
     assert_eq!(s.history[0].action, "seed");
 }
+
+/// A minimal HTTP/1.1 file server on 127.0.0.1 for the mirror test; stops on
+/// drop (and by itself after a minute).
+struct FileServer {
+    url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FileServer {
+    fn start(root: PathBuf) -> FileServer {
+        use std::io::{BufRead, BufReader};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (stop2, requests2) = (stop.clone(), requests.clone());
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !stop2.load(Ordering::Relaxed) && Instant::now() < deadline {
+                let (mut sock, _) = match listener.accept() {
+                    Ok(s) => s,
+                    Err(_) => {
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    }
+                };
+                sock.set_nonblocking(false).unwrap();
+                let mut reader = BufReader::new(sock.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
+                        break;
+                    }
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                requests2.lock().unwrap().push(path.clone());
+                let decoded = path.replace("%20", " ");
+                let file = root.join(decoded.trim_start_matches('/'));
+                let (status, body) = match std::fs::read(&file) {
+                    Ok(b) => ("200 OK", b),
+                    Err(_) => ("404 Not Found", b"not found".to_vec()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes());
+                let _ = sock.write_all(&body);
+            }
+        });
+        FileServer {
+            url,
+            stop,
+            requests,
+        }
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn sync_over_http_with_the_http_fetcher() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("mirror");
+    let evs = ranges("ECOSYSTEM", r#"[{"introduced":"0"},{"fixed":"9.9"}]"#);
+    let t = "2024-03-01T00:00:00Z".to_string();
+    let recs = vec![(
+        "RLSA-2024-1".to_string(),
+        t.clone(),
+        record(
+            "RLSA-2024-1",
+            &t,
+            &["CVE-2024-9"],
+            "Rocky Linux:9",
+            "openssl",
+            &evs,
+        ),
+    )];
+    write_mirror(&base, "Rocky Linux", &recs);
+    std::fs::write(base.join("ecosystems.txt"), "Rocky Linux\n").unwrap();
+    let server = FileServer::start(base.clone());
+    let fetcher = sc::vulndb::HttpFetcher::new().unwrap();
+    let dbdir = tmp.path().join("db");
+    let r = sync(&dbdir, &format!("{}/", server.url), &fetcher).unwrap();
+    assert_eq!(r.total_records, 1);
+    assert!(server
+        .requests
+        .lock()
+        .unwrap()
+        .contains(&"/Rocky%20Linux/all.zip".to_string()));
+    let db = Database::open(&dbdir).unwrap();
+    assert_eq!(
+        ids(&m(&db, "Rocky Linux:9", "openssl", "3.0.7-1.el9")),
+        ["CVE-2024-9"]
+    );
+    // 404 is reported with the URL
+    let e = fetcher
+        .get(&format!("{}/nope.json", server.url))
+        .unwrap_err();
+    assert!(e.not_found && e.to_string().contains("404"), "{e}");
+    let err = sync(
+        tmp.path().join("db2"),
+        &format!("{}/missing", server.url),
+        &fetcher,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("/missing/ecosystems.txt"), "{err}");
+}
+
+#[test]
+fn advisory_records_listing_several_cves_fold_into_the_per_cve_findings() {
+    let t = "2024-01-01T00:00:00Z";
+    let evs = ranges(
+        "ECOSYSTEM",
+        r#"[{"introduced":"0"},{"fixed":"3.0.14-1~deb12u2"}]"#,
+    );
+    let dsa = |id: &str, ups: &[&str]| {
+        record(id, t, &[], "Debian:12", "openssl", &evs).replace(
+            r#""aliases":[]"#,
+            &format!(r#""upstream":{}"#, serde_json::to_string(ups).unwrap()),
+        )
+    };
+    let (_tmp, db) = db_of(&[
+        (
+            "dsa.json",
+            dsa("DSA-5764-1", &["CVE-2024-5535", "CVE-2024-6119"]),
+        ),
+        ("a.json", dsa("DEBIAN-CVE-2024-5535", &["CVE-2024-5535"])),
+        ("b.json", dsa("DEBIAN-CVE-2024-6119", &["CVE-2024-6119"])),
+        (
+            "c.json",
+            dsa("DSA-9999-1", &["CVE-2024-6119", "CVE-2099-1"]),
+        ),
+    ]);
+    let r = m(&db, "Debian:12", "openssl", "3.0.11-1~deb12u2");
+    // DSA-9999-1 names a CVE nobody else covers: it stays a finding of its own.
+    assert_eq!(ids(&r), ["CVE-2024-5535", "CVE-2024-6119", "DSA-9999-1"]);
+    assert_eq!(
+        r.findings[0].aliases,
+        ["DEBIAN-CVE-2024-5535", "DSA-5764-1"]
+    );
+    assert_eq!(
+        r.findings[1].aliases,
+        ["DEBIAN-CVE-2024-6119", "DSA-5764-1"]
+    );
+}

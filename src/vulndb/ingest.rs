@@ -70,6 +70,14 @@ impl Ingested {
     /// Parses one JSON document: a record, an array of records, or an OSV
     /// API response `{"vulns": [...]}`.
     pub fn add_document(&mut self, origin: &str, bytes: &[u8]) {
+        // The common case, one record per document, in one pass.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'{') {
+            if let Ok(r) = OsvRecord::from_json(bytes) {
+                self.records.push(StagedRecord::from_record(&r));
+                return;
+            }
+        }
         let value: serde_json::Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
             Err(e) => {

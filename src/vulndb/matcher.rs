@@ -706,9 +706,33 @@ impl Database {
         Ok(())
     }
 
-    /// Matches many packages; results are in the order of `queries`.
+    /// Matches many packages, on up to four threads; results are in the
+    /// order of `queries`.
     pub fn match_packages(&self, queries: &[PackageQuery]) -> Result<Vec<MatchResult>, DbError> {
-        queries.iter().map(|q| self.match_package(q)).collect()
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(4)
+            .min(queries.len().div_ceil(64));
+        if threads <= 1 {
+            return queries.iter().map(|q| self.match_package(q)).collect();
+        }
+        let per = queries.len().div_ceil(threads);
+        let parts: Vec<Result<Vec<MatchResult>, DbError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = queries
+                .chunks(per)
+                .map(|chunk| s.spawn(move || chunk.iter().map(|q| self.match_package(q)).collect()))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("matcher thread panicked"))
+                .collect()
+        });
+        let mut out = Vec::with_capacity(queries.len());
+        for p in parts {
+            out.extend(p?);
+        }
+        Ok(out)
     }
 }
 
@@ -771,9 +795,52 @@ fn merge(hits: Vec<RecordHit>, installed: &str) -> Vec<Finding> {
         let root = find(&mut parent, node);
         groups.entry(root).or_default().push(hi);
     }
+    // Advisory-level records listing several upstream CVEs (a Debian DSA)
+    // whose every CVE already has its own group are folded into those groups
+    // as aliases, instead of reporting the same issues a second time.
+    let mut folded: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let roots: Vec<usize> = groups.keys().copied().collect();
+    for root in roots {
+        let members = &groups[&root];
+        if !members.iter().all(|&i| hits[i].record.upstream.len() > 1) {
+            continue;
+        }
+        let mut covering = Vec::new();
+        let all_covered = members
+            .iter()
+            .flat_map(|&i| hits[i].record.upstream.iter())
+            .all(
+                |up| match ids.get(up.as_str()).map(|&n| find(&mut parent, n)) {
+                    Some(r) if r != root && groups.contains_key(&r) => {
+                        covering.push(r);
+                        true
+                    }
+                    _ => false,
+                },
+            );
+        if all_covered {
+            let ids_here: Vec<String> =
+                members.iter().map(|&i| hits[i].record.id.clone()).collect();
+            for r in covering {
+                folded
+                    .entry(r)
+                    .or_default()
+                    .extend(ids_here.iter().cloned());
+            }
+            groups.remove(&root);
+        }
+    }
     let mut findings: Vec<Finding> = groups
-        .into_values()
-        .map(|members| finding_of(&hits, &members, installed))
+        .into_iter()
+        .map(|(root, members)| {
+            let mut f = finding_of(&hits, &members, installed);
+            if let Some(extra) = folded.remove(&root) {
+                f.aliases.extend(extra);
+                f.aliases.sort();
+                f.aliases.dedup();
+            }
+            f
+        })
         .collect();
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
     findings

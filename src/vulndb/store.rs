@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Records (minified OSV JSON) are packed, in (package, id) order, into
-//! blocks of about 32 KiB that are compressed one by one with zstd (with its
+//! blocks of about 16 KiB that are compressed one by one with zstd (with its
 //! content checksum), so a lookup inflates only the block(s) holding that
 //! package's records. The metadata and the index sit at the end, contiguous,
 //! and are covered by a CRC-32 stored in the header: opening reads the
@@ -47,7 +47,7 @@ const REF_ENTRY: usize = 4;
 const RECORD_ENTRY: usize = 28;
 const BLOCK_ENTRY: usize = 16;
 /// Records are packed into blocks of about this many uncompressed bytes.
-const BLOCK_TARGET: usize = 32 * 1024;
+const BLOCK_TARGET: usize = 16 * 1024;
 /// Refuse to inflate a block claiming more than this (a damaged index).
 const MAX_BLOCK_RAW: usize = 256 << 20;
 /// Refuse an index + metadata region larger than this.
@@ -659,19 +659,21 @@ impl Database {
                 "section offsets in the header are inconsistent".into(),
             ));
         }
-        let tail = read_source(&source, &path, meta_off, (meta_len + index_len) as usize)?;
+        // Two reads straight into their final buffers (no copy of the index).
+        let meta_bytes = read_source(&source, &path, meta_off, meta_len as usize)?;
+        let index = read_source(&source, &path, index_off, index_len as usize)?.into_owned();
         let mut crc = crc32fast::Hasher::new();
         crc.update(&header[..72]);
-        crc.update(&tail);
+        crc.update(&meta_bytes);
+        crc.update(&index);
         if crc.finalize() != stored_crc {
             return Err(corrupt(
                 "checksum of the metadata and index does not match".into(),
             ));
         }
-        let (meta_bytes, index) = tail.split_at(meta_len as usize);
-        let meta: DbMeta = serde_json::from_slice(meta_bytes)
+        let meta: DbMeta = serde_json::from_slice(&meta_bytes)
             .map_err(|e| corrupt(format!("metadata is not valid: {e}")))?;
-        let index = index.to_vec();
+        drop(meta_bytes);
         let ih = |at| rd_u32(&index, at).map(|v| v as usize);
         let (
             Some(key_count),
