@@ -677,17 +677,27 @@ fn corrupt_database_files_give_clear_errors() {
         std::fs::write(dir.join("vulndb.scdb"), bytes).unwrap();
         Database::open(&dir).map(|_| ()).unwrap_err().to_string()
     };
-    assert!(case("empty", b"").contains("shorter than the 80-byte header"));
+    assert!(case("empty", b"").contains("shorter than the 96-byte header"));
     assert!(case("garbage", &[7u8; 4096]).contains("missing the SCVULNDB signature"));
     assert!(case("truncated", &good[..good.len() - 100]).contains("truncated"));
+    let u64_at = |at: usize| u64::from_le_bytes(good[at..at + 8].try_into().unwrap()) as usize;
+    let (index_off, ids_off) = (u64_at(56), u64_at(72));
     let mut flipped = good.clone();
-    let n = flipped.len();
-    flipped[n - 10] ^= 0xff; // inside the index
+    flipped[index_off + 40] ^= 0xff; // inside the index
     let e = case("index", &flipped);
     assert!(
         e.contains("checksum of the metadata and index does not match") && e.contains("delete it"),
         "{e}"
     );
+    // the id table is checked when first needed
+    let mut flipped = good.clone();
+    flipped[ids_off + 3] ^= 0xff;
+    let dir = tmp.path().join("ids");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("vulndb.scdb"), &flipped).unwrap();
+    let db = Database::open(&dir).unwrap();
+    let e = db.get("GHSA-8q59-q68h-6hv4").unwrap_err().to_string();
+    assert!(e.contains("checksum of the id table does not match"), "{e}");
     let mut version = good.clone();
     version[8] = 99;
     assert!(case("version", &version).contains("database format 99"));

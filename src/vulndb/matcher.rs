@@ -28,8 +28,8 @@
 //! else the smallest record id — so GHSA-x + PYSEC-y + CVE-z report once as
 //! CVE-z with the others as aliases. Its severity is the highest among the
 //! group's records (see [`severity`](super::severity)); when none has one,
-//! a stored record of one of its other ids (the CVE's, with NVD's vector)
-//! supplies it.
+//! a stored package-less record of one of its other ids (the CVE's, with
+//! NVD's vector) supplies it.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -680,8 +680,9 @@ impl Database {
     }
 
     /// A finding whose records carry no usable severity (Debian's, Go's)
-    /// takes it from a stored record of one of its other ids — typically the
-    /// CVE record with NVD's CVSS vector.
+    /// takes it from a stored package-less record of one of its other ids —
+    /// typically the CVE record with NVD's CVSS vector. Those records are
+    /// indexed by id, so this costs one more index lookup.
     fn enrich_severity(&self, f: &mut Finding) -> Result<(), DbError> {
         let mut ids: Vec<&str> = std::iter::once(f.id.as_str())
             .chain(f.aliases.iter().map(String::as_str))
@@ -689,18 +690,19 @@ impl Database {
             .collect();
         ids.sort_by(|a, b| primary_rank(a).cmp(&primary_rank(b)));
         for id in ids {
-            let Some(record) = self.get(id)? else {
-                continue;
-            };
-            if record.is_withdrawn() {
-                continue;
-            }
-            let rating = rate_record(&record, None, &mut Vec::new());
-            if rating.severity != Severity::Unknown {
-                f.severity = rating.severity;
-                f.cvss = rating.cvss;
-                f.severity_source = rating.source;
-                return Ok(());
+            let refs = self.refs_for_key(&super::store::id_key(id))?;
+            for (i, json) in self.raw_records(refs)? {
+                let record = self.parse_record(i, &json)?;
+                if record.is_withdrawn() || record.id != id {
+                    continue;
+                }
+                let rating = rate_record(&record, None, &mut Vec::new());
+                if rating.severity != Severity::Unknown {
+                    f.severity = rating.severity;
+                    f.cvss = rating.cvss;
+                    f.severity_source = rating.source;
+                    return Ok(());
+                }
             }
         }
         Ok(())

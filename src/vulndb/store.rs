@@ -2,15 +2,16 @@
 //! atomically, never modified in place.
 //!
 //! ```text
-//! [header 80 B][block 0][block 1]…[block n-1][metadata JSON][index]
+//! [header 96 B][block 0][block 1]…[block n-1][metadata JSON][index][id table]
 //! ```
 //!
 //! Records (minified OSV JSON) are packed, in (package, id) order, into
 //! blocks of about 16 KiB that are compressed one by one with zstd (with its
 //! content checksum), so a lookup inflates only the block(s) holding that
-//! package's records. The metadata and the index sit at the end, contiguous,
-//! and are covered by a CRC-32 stored in the header: opening reads the
-//! header and that one region, checks it, and is done — no record is touched.
+//! package's records. The metadata and the index (keys → records → blocks)
+//! are covered by a CRC-32 in the header: opening reads and checks them and
+//! is done — no record is touched. The id table (ids, `modified`, flags) has
+//! its own CRC and is read on first use.
 //! The byte layout is documented in `vuln-db/README.md`.
 //!
 //! A writer streams blocks into a temporary file in the same directory and
@@ -40,11 +41,12 @@ pub const DB_FILE_NAME: &str = "vulndb.scdb";
 pub const FORMAT_VERSION: u32 = 1;
 
 const MAGIC: &[u8; 8] = b"SCVULNDB";
-const HEADER_LEN: usize = 80;
+const HEADER_LEN: usize = 96;
 const INDEX_HEADER_LEN: usize = 32;
 const KEY_ENTRY: usize = 16;
 const REF_ENTRY: usize = 4;
-const RECORD_ENTRY: usize = 28;
+const RECORD_ENTRY: usize = 12;
+const ID_ENTRY: usize = 16;
 const BLOCK_ENTRY: usize = 16;
 /// Records are packed into blocks of about this many uncompressed bytes.
 const BLOCK_TARGET: usize = 16 * 1024;
@@ -131,11 +133,16 @@ pub(crate) struct StagedRecord {
 
 impl StagedRecord {
     pub fn from_record(r: &OsvRecord) -> StagedRecord {
-        let keys: BTreeSet<String> = r
+        let mut keys: BTreeSet<String> = r
             .affected
             .iter()
             .map(|a| names::index_key(&a.package.ecosystem, &a.package.name))
             .collect();
+        if keys.is_empty() {
+            // A record about no package (an NVD-style CVE record) can only
+            // lend its severity to findings of its aliases: index it by id.
+            keys.insert(id_key(&r.id));
+        }
         StagedRecord {
             id: r.id.clone(),
             modified_ns: r.modified_at().map(unix_ns).unwrap_or(0),
@@ -144,6 +151,11 @@ impl StagedRecord {
             json: r.to_minified_json(),
         }
     }
+}
+
+/// Index key of a package-less record: an empty ecosystem, then the id.
+pub(crate) fn id_key(id: &str) -> String {
+    format!("\0{id}")
 }
 
 pub(crate) fn unix_ns(t: OffsetDateTime) -> i64 {
@@ -380,6 +392,7 @@ pub(crate) fn write_database(
             .keys
             .iter()
             .map(|k| k.split('\0').next().unwrap_or(""))
+            .filter(|e| !e.is_empty())
             .collect();
         for e in ecos {
             ecosystems.entry(e.to_string()).or_default().records += 1;
@@ -387,9 +400,13 @@ pub(crate) fn write_database(
             *n = (*n).max(r.modified_ns);
         }
     }
+    let mut packages = 0;
     for k in keys.keys() {
         let e = k.split('\0').next().unwrap_or("");
-        ecosystems.entry(e.to_string()).or_default().packages += 1;
+        if !e.is_empty() {
+            ecosystems.entry(e.to_string()).or_default().packages += 1;
+            packages += 1;
+        }
     }
     for (e, ns) in eco_newest {
         if let Some(s) = ecosystems.get_mut(&e) {
@@ -406,7 +423,7 @@ pub(crate) fn write_database(
         built_by: format!("{} {}", crate::TOOL_NAME, crate::TOOL_VERSION),
         records: records.len(),
         withdrawn,
-        packages: keys.len(),
+        packages,
         ecosystems,
         sources,
         mirrors: carry.mirrors,
@@ -414,7 +431,7 @@ pub(crate) fn write_database(
     };
     let meta_json = serde_json::to_vec(&meta).expect("metadata serializes");
 
-    // Index.
+    // Index: what lookups need, read when the database is opened.
     let mut strings: Vec<u8> = Vec::new();
     let ref_count: usize = keys.values().map(Vec::len).sum();
     let mut index = Vec::with_capacity(
@@ -429,7 +446,7 @@ pub(crate) fn write_database(
     put_u32(&mut index, to_u32(records.len(), "records")?);
     put_u32(&mut index, to_u32(block_table.len(), "blocks")?);
     let strings_len_at = index.len();
-    put_u32(&mut index, 0); // strings length, patched below
+    put_u32(&mut index, 0); // key-strings length, patched below
     index.resize(INDEX_HEADER_LEN, 0);
     let mut ref_start = 0u32;
     for (k, refs) in &keys {
@@ -450,14 +467,6 @@ pub(crate) fn write_database(
         put_u32(&mut index, block);
         put_u32(&mut index, off);
         put_u32(&mut index, to_u32(r.json.len(), "record bytes")?);
-        put_u32(&mut index, to_u32(strings.len(), "index bytes")?);
-        let id_len = u16::try_from(r.id.len())
-            .map_err(|_| DbError::corrupt(&tmp.path, format!("record id too long: {}", r.id)))?;
-        index.extend_from_slice(&id_len.to_le_bytes());
-        let flags = if r.withdrawn { FLAG_WITHDRAWN } else { 0 };
-        index.extend_from_slice(&flags.to_le_bytes());
-        index.extend_from_slice(&r.modified_ns.to_le_bytes());
-        strings.extend_from_slice(r.id.as_bytes());
     }
     for (off, comp, raw) in &block_table {
         put_u64(&mut index, *off);
@@ -468,12 +477,29 @@ pub(crate) fn write_database(
     index[strings_len_at..strings_len_at + 4].copy_from_slice(&strings_len.to_le_bytes());
     index.extend_from_slice(&strings);
 
+    // Id table: read on first use (get by id, error messages, rebuilds).
+    let mut ids = Vec::with_capacity(records.len() * (ID_ENTRY + 16));
+    let mut id_strings: Vec<u8> = Vec::new();
+    for r in &records {
+        put_u32(&mut ids, to_u32(id_strings.len(), "id bytes")?);
+        let id_len = u16::try_from(r.id.len())
+            .map_err(|_| DbError::corrupt(&tmp.path, format!("record id too long: {}", r.id)))?;
+        ids.extend_from_slice(&id_len.to_le_bytes());
+        let flags = if r.withdrawn { FLAG_WITHDRAWN } else { 0 };
+        ids.extend_from_slice(&flags.to_le_bytes());
+        ids.extend_from_slice(&r.modified_ns.to_le_bytes());
+        id_strings.extend_from_slice(r.id.as_bytes());
+    }
+    ids.extend_from_slice(&id_strings);
+
     file.write_all(&meta_json).map_err(werr)?;
     file.write_all(&index).map_err(werr)?;
+    file.write_all(&ids).map_err(werr)?;
 
     let meta_off = HEADER_LEN as u64 + blocks_len;
     let index_off = meta_off + meta_json.len() as u64;
-    let file_len = index_off + index.len() as u64;
+    let ids_off = index_off + index.len() as u64;
+    let file_len = ids_off + ids.len() as u64;
     let mut header = Vec::with_capacity(HEADER_LEN);
     header.extend_from_slice(MAGIC);
     put_u32(&mut header, FORMAT_VERSION);
@@ -485,12 +511,15 @@ pub(crate) fn write_database(
     put_u64(&mut header, meta_json.len() as u64);
     put_u64(&mut header, index_off);
     put_u64(&mut header, index.len() as u64);
+    put_u64(&mut header, ids_off);
+    put_u64(&mut header, ids.len() as u64);
     let mut crc = crc32fast::Hasher::new();
     crc.update(&header);
     crc.update(&meta_json);
     crc.update(&index);
     put_u32(&mut header, crc.finalize());
-    header.resize(HEADER_LEN, 0);
+    put_u32(&mut header, crc32fast::hash(&ids));
+    debug_assert_eq!(header.len(), HEADER_LEN);
     use std::io::{Seek, SeekFrom};
     file.seek(SeekFrom::Start(0)).map_err(werr)?;
     file.write_all(&header).map_err(werr)?;
@@ -515,8 +544,9 @@ enum Source {
 
 /// A read-only, open database.
 ///
-/// Opening reads the header, metadata and index (one read); records are
-/// inflated block by block on lookup. A `Database` is `Send + Sync` and keeps
+/// Opening reads the header, the metadata and the lookup index; the id
+/// table is read on first use, and records are inflated block by block on
+/// lookup. A `Database` is `Send + Sync` and keeps
 /// reading the file it opened even if a sync replaces it meanwhile.
 pub struct Database {
     path: PathBuf,
@@ -535,6 +565,11 @@ pub struct Database {
     blocks_at: usize,
     strings_at: usize,
     ref_count: usize,
+    ids_off: u64,
+    ids_len: u64,
+    ids_crc: u32,
+    /// The id table, read on first use.
+    ids: std::sync::OnceLock<Result<Vec<u8>, String>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -573,8 +608,6 @@ pub(crate) struct RecordEntry {
     pub block: u32,
     pub offset: u32,
     pub len: u32,
-    pub withdrawn: bool,
-    pub modified_ns: i64,
 }
 
 impl Database {
@@ -643,7 +676,9 @@ impl Database {
         let h = |at| rd_u64(&header, at).unwrap_or(0);
         let (file_len, blocks_off, blocks_len) = (h(16), h(24), h(32));
         let (meta_off, meta_len, index_off, index_len) = (h(40), h(48), h(56), h(64));
-        let stored_crc = rd_u32(&header, 72).unwrap_or(0);
+        let (ids_off, ids_len) = (h(72), h(80));
+        let stored_crc = rd_u32(&header, 88).unwrap_or(0);
+        let ids_crc = rd_u32(&header, 92).unwrap_or(0);
         if file_len != actual_len {
             return Err(corrupt(format!(
                 "file is {actual_len} bytes but its header says {file_len} (truncated or appended to)"
@@ -652,8 +687,10 @@ impl Database {
         let consistent = blocks_off == HEADER_LEN as u64
             && blocks_off.checked_add(blocks_len) == Some(meta_off)
             && meta_off.checked_add(meta_len) == Some(index_off)
-            && index_off.checked_add(index_len) == Some(file_len)
-            && meta_len + index_len <= MAX_INDEX_LEN;
+            && index_off.checked_add(index_len) == Some(ids_off)
+            && ids_off.checked_add(ids_len) == Some(file_len)
+            && meta_len + index_len <= MAX_INDEX_LEN
+            && ids_len <= MAX_INDEX_LEN;
         if !consistent {
             return Err(corrupt(
                 "section offsets in the header are inconsistent".into(),
@@ -663,7 +700,7 @@ impl Database {
         let meta_bytes = read_source(&source, &path, meta_off, meta_len as usize)?;
         let index = read_source(&source, &path, index_off, index_len as usize)?.into_owned();
         let mut crc = crc32fast::Hasher::new();
-        crc.update(&header[..72]);
+        crc.update(&header[..88]);
         crc.update(&meta_bytes);
         crc.update(&index);
         if crc.finalize() != stored_crc {
@@ -697,7 +734,7 @@ impl Database {
                 strings_at + strings_len
             )));
         }
-        if meta.records != record_count || meta.packages != key_count {
+        if meta.records != record_count || meta.packages > key_count {
             return Err(corrupt("metadata counts disagree with the index".into()));
         }
         Ok(Database {
@@ -717,7 +754,36 @@ impl Database {
             blocks_at,
             strings_at,
             ref_count,
+            ids_off,
+            ids_len,
+            ids_crc,
+            ids: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The id table (read and checked on first use).
+    fn ids(&self) -> Result<&[u8], DbError> {
+        let r = self.ids.get_or_init(|| {
+            let bytes = read_source(
+                &self.source,
+                &self.path,
+                self.ids_off,
+                self.ids_len as usize,
+            )
+            .map_err(|e| e.to_string())?
+            .into_owned();
+            if crc32fast::hash(&bytes) != self.ids_crc {
+                return Err("checksum of the id table does not match".into());
+            }
+            if bytes.len() < self.record_count * ID_ENTRY {
+                return Err("id table is shorter than the record count".into());
+            }
+            Ok(bytes)
+        });
+        match r {
+            Ok(b) => Ok(b),
+            Err(reason) => Err(self.corrupt(reason.clone())),
+        }
     }
 
     /// The database file (or the label of an in-memory database).
@@ -744,16 +810,14 @@ impl Database {
         DbError::corrupt(&self.path, reason)
     }
 
-    fn string(&self, off: u32, len: usize) -> Result<&str, DbError> {
+    fn key_bytes(&self, off: u32, len: usize) -> Result<&[u8], DbError> {
         let start = self.strings_at + off as usize;
-        let bytes = self
-            .index
+        self.index
             .get(start..start + len)
-            .ok_or_else(|| self.corrupt("index string out of bounds"))?;
-        std::str::from_utf8(bytes).map_err(|_| self.corrupt("index string is not UTF-8"))
+            .ok_or_else(|| self.corrupt("index string out of bounds"))
     }
 
-    fn key_at(&self, i: usize) -> Result<(&str, usize, usize), DbError> {
+    fn key_at(&self, i: usize) -> Result<(&[u8], usize, usize), DbError> {
         let at = self.keys_at + i * KEY_ENTRY;
         let f =
             |o| rd_u32(&self.index, at + o).ok_or_else(|| self.corrupt("key table out of bounds"));
@@ -762,7 +826,7 @@ impl Database {
             return Err(self.corrupt("key references out of bounds"));
         }
         Ok((
-            self.string(off, len as usize)?,
+            self.key_bytes(off, len as usize)?,
             start as usize,
             count as usize,
         ))
@@ -774,7 +838,7 @@ impl Database {
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let (k, start, count) = self.key_at(mid)?;
-            match k.as_bytes().cmp(key.as_bytes()) {
+            match k.cmp(key.as_bytes()) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => {
@@ -806,6 +870,7 @@ impl Database {
                         .ok_or_else(|| self.corrupt("reference table out of bounds"))?,
                 );
             }
+            let k = std::str::from_utf8(k).map_err(|_| self.corrupt("index key is not UTF-8"))?;
             out.push((k.to_string(), refs));
         }
         Ok(out)
@@ -814,27 +879,33 @@ impl Database {
     pub(crate) fn record_entry(&self, i: u32) -> Result<RecordEntry, DbError> {
         let at = self.records_at + i as usize * RECORD_ENTRY;
         let bad = || self.corrupt("record table out of bounds");
-        let block = rd_u32(&self.index, at).ok_or_else(bad)?;
-        let offset = rd_u32(&self.index, at + 4).ok_or_else(bad)?;
-        let len = rd_u32(&self.index, at + 8).ok_or_else(bad)?;
-        let flags = rd_u16(&self.index, at + 18).ok_or_else(bad)?;
-        let modified_ns = rd_i64(&self.index, at + 20).ok_or_else(bad)?;
         Ok(RecordEntry {
-            block,
-            offset,
-            len,
-            withdrawn: flags & FLAG_WITHDRAWN != 0,
-            modified_ns,
+            block: rd_u32(&self.index, at).ok_or_else(bad)?,
+            offset: rd_u32(&self.index, at + 4).ok_or_else(bad)?,
+            len: rd_u32(&self.index, at + 8).ok_or_else(bad)?,
         })
+    }
+
+    /// (withdrawn, modified in ns) of record number `i`, from the id table.
+    pub(crate) fn record_flags(&self, i: u32) -> Result<(bool, i64), DbError> {
+        let ids = self.ids()?;
+        let at = i as usize * ID_ENTRY;
+        let bad = || self.corrupt("id table out of bounds");
+        let flags = rd_u16(ids, at + 6).ok_or_else(bad)?;
+        let modified = rd_i64(ids, at + 8).ok_or_else(bad)?;
+        Ok((flags & FLAG_WITHDRAWN != 0, modified))
     }
 
     /// The id of record number `i`.
     pub(crate) fn record_id(&self, i: u32) -> Result<&str, DbError> {
-        let at = self.records_at + i as usize * RECORD_ENTRY;
-        let bad = || self.corrupt("record table out of bounds");
-        let off = rd_u32(&self.index, at + 12).ok_or_else(bad)?;
-        let len = rd_u16(&self.index, at + 16).ok_or_else(bad)?;
-        self.string(off, len as usize)
+        let ids = self.ids()?;
+        let at = i as usize * ID_ENTRY;
+        let bad = || self.corrupt("id table out of bounds");
+        let off = rd_u32(ids, at).ok_or_else(bad)? as usize;
+        let len = rd_u16(ids, at + 4).ok_or_else(bad)? as usize;
+        let start = self.record_count * ID_ENTRY + off;
+        let bytes = ids.get(start..start + len).ok_or_else(bad)?;
+        std::str::from_utf8(bytes).map_err(|_| self.corrupt("record id is not UTF-8"))
     }
 
     /// Record number of `id`, if stored.
@@ -925,6 +996,11 @@ impl Database {
 
     /// Parses a stored record.
     pub(crate) fn parse_record(&self, i: u32, json: &[u8]) -> Result<OsvRecord, DbError> {
+        // Stored records were validated on import: plain serde is enough;
+        // the detailed (slower) parse only runs to explain a failure.
+        if let Ok(r) = serde_json::from_slice::<OsvRecord>(json) {
+            return Ok(r);
+        }
         OsvRecord::from_json(json).map_err(|e| DbError::CorruptRecord {
             path: self.path.clone(),
             id: self.record_id(i).unwrap_or("?").to_string(),
@@ -990,11 +1066,11 @@ impl Database {
         }
         let mut out = Vec::with_capacity(self.record_count);
         for (i, json) in self.raw_records((0..self.record_count as u32).collect())? {
-            let e = self.record_entry(i)?;
+            let (withdrawn, modified_ns) = self.record_flags(i)?;
             out.push(StagedRecord {
                 id: self.record_id(i)?.to_string(),
-                modified_ns: e.modified_ns,
-                withdrawn: e.withdrawn,
+                modified_ns,
+                withdrawn,
                 keys: std::mem::take(&mut keys[i as usize]),
                 json,
             });
