@@ -234,37 +234,143 @@ fn merge_duplicates(packages: Vec<Package>) -> Vec<Package> {
     out
 }
 
-/// Resolve `depends_on` names to edges within the same package type. A name may be
-/// qualified by the package's namespace (`vendor/package` for Composer); an
-/// unqualified name matches the first package of that name.
+/// Resolve `depends_on` entries to edges within the same package type. An entry
+/// is a name, a namespace-qualified name (`vendor/package`), or `name@version`
+/// (exact). Among several packages of that name, the one found in the same file
+/// as the dependent wins (two Go binaries each have their own `stdlib`), else the
+/// one found in the same directory tree, else the first.
 fn link(packages: &[Package]) -> Vec<Relationship> {
-    let qualified: Vec<Option<String>> = packages
-        .iter()
-        .map(|p| p.namespace.as_ref().map(|ns| format!("{ns}/{}", p.name)))
-        .collect();
-    let mut by_name: HashMap<(super::model::PackageType, &str), usize> = HashMap::new();
+    let mut by_name: HashMap<(super::model::PackageType, String), Vec<usize>> = HashMap::new();
     for (i, p) in packages.iter().enumerate() {
-        if let Some(q) = &qualified[i] {
-            by_name.entry((p.package_type, q.as_str())).or_insert(i);
+        let mut keys = vec![p.name.clone(), format!("{}@{}", p.name, p.version)];
+        if let Some(ns) = &p.namespace {
+            keys.push(format!("{ns}/{}", p.name));
         }
-        by_name
-            .entry((p.package_type, p.name.as_str()))
-            .or_insert(i);
+        for k in keys {
+            by_name.entry((p.package_type, k)).or_default().push(i);
+        }
     }
-    let mut edges: Vec<Relationship> = packages
-        .iter()
-        .enumerate()
-        .flat_map(|(i, p)| {
-            let by_name = &by_name;
-            p.depends_on.iter().filter_map(move |d| {
-                by_name
-                    .get(&(p.package_type, d.as_str()))
-                    .filter(|&&j| j != i)
-                    .map(|&j| Relationship { from: i, to: j })
-            })
-        })
-        .collect();
+    let first_path = |p: &Package| {
+        p.locations
+            .first()
+            .map(|l| l.path.clone())
+            .unwrap_or_default()
+    };
+    let shared_prefix = |a: &str, b: &str| {
+        a.split('/')
+            .zip(b.split('/'))
+            .take_while(|(x, y)| x == y)
+            .count()
+    };
+    let mut edges = Vec::new();
+    for (i, p) in packages.iter().enumerate() {
+        let here = first_path(p);
+        for d in &p.depends_on {
+            let Some(candidates) = by_name.get(&(p.package_type, d.clone())) else {
+                continue;
+            };
+            let best = candidates
+                .iter()
+                .copied()
+                .filter(|&j| j != i)
+                .max_by_key(|&j| {
+                    let there = first_path(&packages[j]);
+                    (
+                        there == here,
+                        shared_prefix(&here, &there),
+                        std::cmp::Reverse(j),
+                    )
+                });
+            if let Some(j) = best {
+                edges.push(Relationship { from: i, to: j });
+            }
+        }
+    }
     edges.sort();
     edges.dedup();
     edges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sbom::model::{Location, PackageType};
+
+    fn pkg(t: PackageType, name: &str, version: &str, path: &str, deps: &[&str]) -> Package {
+        let mut p = Package::new(
+            t,
+            name,
+            version,
+            "test",
+            Location {
+                path: path.into(),
+                layer_index: 0,
+                layer_digest: None,
+            },
+        );
+        p.depends_on = deps.iter().map(|d| d.to_string()).collect();
+        p
+    }
+
+    #[test]
+    fn links_prefer_the_same_file_and_exact_versions() {
+        let packages = vec![
+            pkg(
+                PackageType::Go,
+                "github.com/evanw/esbuild",
+                "v0.15.18",
+                "usr/local/bin/esbuild",
+                &["stdlib"],
+            ),
+            pkg(
+                PackageType::Go,
+                "stdlib",
+                "go1.19.3",
+                "usr/local/bin/esbuild",
+                &[],
+            ),
+            pkg(
+                PackageType::Go,
+                "github.com/docker/distribution",
+                "v2.8.2",
+                "usr/bin/registry",
+                &["stdlib"],
+            ),
+            pkg(
+                PackageType::Go,
+                "stdlib",
+                "go1.19.8",
+                "usr/bin/registry",
+                &[],
+            ),
+            pkg(
+                PackageType::Rust,
+                "app",
+                "1.0.0",
+                "usr/bin/app",
+                &["serde@1.0.1"],
+            ),
+            pkg(PackageType::Rust, "serde", "1.0.0", "usr/bin/app", &[]),
+            pkg(PackageType::Rust, "serde", "1.0.1", "usr/bin/app", &[]),
+            pkg(
+                PackageType::Npm,
+                "a",
+                "1.0.0",
+                "srv/x/node_modules/a/package.json",
+                &["b"],
+            ),
+            pkg(PackageType::Python, "b", "1.0.0", "srv/x/b/METADATA", &[]),
+        ];
+        let edges = link(&packages);
+        assert!(edges.contains(&Relationship { from: 0, to: 1 }));
+        assert!(
+            edges.contains(&Relationship { from: 2, to: 3 }),
+            "each binary links its own stdlib: {edges:?}"
+        );
+        assert!(
+            edges.contains(&Relationship { from: 4, to: 6 }),
+            "name@version is exact: {edges:?}"
+        );
+        assert_eq!(edges.len(), 3, "no edges across package types: {edges:?}");
+    }
 }
