@@ -7,6 +7,8 @@
 #                   (db5.3-util) from the header blobs rpm stored in the sqlite
 #                   database, keyed by header number like rpm's bdb backend;
 #                   read back with rpm's bdb_ro backend to check it
+#   Packages-chksum - the same, with 512-byte pages and page checksums, for
+#                   the three small headers
 #   rpmdb.wal     - a write-ahead log for rpmdb.sqlite left uncheckpointed, as
 #                   an interrupted rpm leaves it (written by sqlite itself;
 #                   deletes sc-base, adds a second copy of sc-libfoo's header);
@@ -149,6 +151,16 @@ cp "$N/usr/lib/sysimage/rpm/Packages.db" "$OUT/Packages.db"
 } > "$W/packages.dump"
 rm -f "$OUT/Packages"
 db5.3_load -f "$W/packages.dump" "$OUT/Packages"
+# and a small one with 512-byte pages and page checksums (rpm's own bdb_ro
+# cannot read checksummed pages; Berkeley DB wrote them, and rpm never asks for them)
+{
+  printf 'VERSION=3\nformat=bytevalue\ntype=hash\ndb_pagesize=512\nchksum=1\nHEADER=END\n'
+  sqlite3 "$OUT/rpmdb.sqlite" "SELECT hnum, lower(hex(blob)) FROM Packages WHERE hnum > 1 AND length(blob) < 8192 ORDER BY hnum" |
+    while IFS='|' read -r hnum blob; do printf ' %02x000000\n %s\n' "$hnum" "$blob"; done
+  printf 'DATA=END\n'
+} > "$W/chksum.dump"
+rm -f "$OUT/Packages-chksum"
+db5.3_load -f "$W/chksum.dump" "$OUT/Packages-chksum"
 
 # ---- what rpm itself reads from each ----
 QF='%{NAME}|%{EPOCHNUM}:%{VERSION}-%{RELEASE}|%{ARCH}|%{SOURCERPM}|%{LICENSE}|%{MODULARITYLABEL}\n'

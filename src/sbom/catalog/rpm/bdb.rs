@@ -322,6 +322,31 @@ mod tests {
         assert!(got.entries.iter().any(|e| e.1.len() > 40_000));
     }
 
+    #[test]
+    fn reads_checksummed_pages() {
+        // db_load with db_pagesize=512 and chksum=1: 6 bytes of checksum after each page header.
+        let db = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/catalog/rpm/Packages-chksum"
+        ))
+        .unwrap();
+        assert_eq!(db[26] & 1, 1);
+        let got = read_hash(&db).unwrap();
+        assert!(got.errors.is_empty(), "{:?}", got.errors);
+        let names: Vec<String> = got
+            .entries
+            .iter()
+            .map(|(_, v)| {
+                crate::sbom::catalog::rpm::header::parse_header(v)
+                    .unwrap()
+                    .name
+            })
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["sc-app", "sc-app-doc", "sc-base"]);
+    }
+
     /// A hash database with one page of inline items, built from the layout facts.
     fn tiny(big_endian: bool, items: &[(u8, &[u8])]) -> Vec<u8> {
         let ps = 512usize;
