@@ -189,15 +189,21 @@ fn owned_dir(owned: &HashSet<&str>, path: &str) -> bool {
 
 /// Merge packages with the same identity (the same package seen in several layers or files).
 fn merge_duplicates(packages: Vec<Package>) -> Vec<Package> {
-    let mut index: HashMap<(String, Option<String>, String, String), usize> = HashMap::new();
+    type Key = (String, Option<String>, String, String, Option<String>);
+    let mut index: HashMap<Key, usize> = HashMap::new();
     let mut out: Vec<Package> = Vec::new();
     for p in packages {
-        let key = (
-            p.package_type.purl_type().to_string(),
-            p.namespace.clone(),
-            p.name.clone(),
-            p.version.clone(),
-        );
+        // Arch is part of the identity: libc6:amd64 and libc6:i386 are two packages.
+        let key = {
+            let (t, ns, name, version, arch) = p.identity();
+            (
+                t.purl_type().to_string(),
+                ns.map(str::to_string),
+                name.to_string(),
+                version.to_string(),
+                arch.map(str::to_string),
+            )
+        };
         match index.get(&key) {
             Some(&i) => {
                 for l in p.locations {

@@ -165,13 +165,15 @@ impl Package {
         }
     }
 
-    /// Identity used for de-duplication and relationships: type, namespace, name, version.
-    pub fn identity(&self) -> (PackageType, Option<&str>, &str, &str) {
+    /// Identity used for de-duplication: type, namespace, name, version, arch
+    /// (`libc6:amd64` and `libc6:i386` are two packages).
+    pub fn identity(&self) -> (PackageType, Option<&str>, &str, &str, Option<&str>) {
         (
             self.package_type,
             self.namespace.as_deref(),
             self.name.as_str(),
             self.version.as_str(),
+            self.arch.as_deref(),
         )
     }
 }
