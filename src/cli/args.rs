@@ -371,12 +371,24 @@ pub enum DbCommand {
         /// Database directory.
         #[arg(long, value_name = "DIR")]
         db: Option<PathBuf>,
+        /// Print the status as JSON.
+        #[arg(long)]
+        json: bool,
     },
-    /// Import OSV records from a zip, a directory of .json files, or an exported bundle.
+    /// Import OSV records from a zip, a directory of .json files, or an exported bundle
+    /// (its .sha256 checksum is verified).
     Import {
         /// File or directory to import.
         path: PathBuf,
         /// Database directory.
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+    /// Write the database to one bundle file (plus FILE.sha256) for an air-gapped runner.
+    Export {
+        /// Bundle file to write.
+        output: PathBuf,
+        /// Database directory (default: the one scans use).
         #[arg(long, value_name = "DIR")]
         db: Option<PathBuf>,
     },

@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod progress;
+mod scan;
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -15,8 +16,7 @@ use crate::error::{ErrorKind, NotImplemented};
 use crate::registry::{RegistryAuth, RegistryClient, RegistryOptions};
 use crate::source::{self, Platform, SourceError, SourceSpec};
 use args::{
-    Cli, Command, DbCommand, ImageAccessArgs, ImageCommand, ProvenanceCommand, ReleaseCommand,
-    SbomCommand,
+    Cli, Command, ImageAccessArgs, ImageCommand, ProvenanceCommand, ReleaseCommand, SbomCommand,
 };
 
 /// A failure as the CLI reports it: a kind (for the exit code) and a message chain.
@@ -279,6 +279,17 @@ async fn sbom_generate(
     Ok(())
 }
 
+/// A policy verdict as a result: a failing policy is an error of kind `CriticalVulns` (exit 1).
+fn policy_exit(code: u8) -> Result<(), CliError> {
+    match code {
+        0 => Ok(()),
+        _ => Err(CliError::new(
+            ErrorKind::CriticalVulns,
+            anyhow::anyhow!("policy failed: vulnerabilities at or above the --fail-on threshold"),
+        )),
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), CliError> {
     let quiet = cli.quiet;
     match cli.command {
@@ -293,9 +304,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             ImageCommand::Verify { .. } => {
                 not_implemented("image verify", "signing and verification")
             }
-            ImageCommand::Scan(_) => {
-                not_implemented("image scan", "offline vulnerability scanning")
-            }
+            ImageCommand::Scan(args) => scan::image_scan(&args, quiet).await.and_then(policy_exit),
         },
         Command::Sbom(cmd) => match cmd {
             SbomCommand::Generate {
@@ -307,8 +316,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             } => sbom_generate(&image, format, output.as_deref(), scope, &access, quiet).await,
             SbomCommand::Attach { .. } => not_implemented("sbom attach", "attestations"),
             SbomCommand::Verify { .. } => not_implemented("sbom verify", "attestations"),
-            SbomCommand::Scan { .. } => {
-                not_implemented("sbom scan", "offline vulnerability scanning")
+            SbomCommand::Scan {
+                sbom,
+                fail_on,
+                format,
+                db,
+            } => {
+                scan::sbom_scan(&sbom, &fail_on, format, db.as_deref(), quiet).and_then(policy_exit)
             }
         },
         Command::Provenance(cmd) => match cmd {
@@ -322,11 +336,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Release(ReleaseCommand::Create { .. }) => {
             not_implemented("release create", "the release workflow")
         }
-        Command::Db(cmd) => match cmd {
-            DbCommand::Sync { .. } => not_implemented("db sync", "the vulnerability database"),
-            DbCommand::Status { .. } => not_implemented("db status", "the vulnerability database"),
-            DbCommand::Import { .. } => not_implemented("db import", "the vulnerability database"),
-        },
+        Command::Db(cmd) => scan::db(cmd).await,
         Command::GenerateKeyPair(_) => {
             not_implemented("generate-key-pair", "signing and verification")
         }

@@ -19,6 +19,6 @@ pub use matcher::{Finding, MatchResult, MatchWarning, MatchedRange, PackageQuery
 pub use osv::OsvRecord;
 pub use store::{Database, DbMeta};
 pub use update::{
-    build_from_dir, export, import, sync, sync_with, DbStatus, ExportReport, ImportReport,
-    SyncOptions, SyncReport,
+    build_from_dir, export, export_database, import, sync, sync_with, DbStatus, ExportReport,
+    ImportReport, SyncOptions, SyncReport,
 };
