@@ -180,10 +180,11 @@ impl FromStr for SourceSpec {
             if rest.is_empty() {
                 return Err(spec_err("missing layout directory after 'oci:'"));
             }
-            // oci:DIR[:tag]: the tag is what follows the last ':' unless that part
-            // contains a '/', which makes it part of the path.
-            let (dir, tag) = match rest.rsplit_once(':') {
-                Some((d, t)) if !d.is_empty() && !t.contains('/') => {
+            // oci:DIR[:ref], as skopeo reads it: the directory ends at the first ':'
+            // and the rest is the reference name (which may itself hold ':' and '/',
+            // as `org.opencontainers.image.ref.name` values like `app:v1` do).
+            let (dir, tag) = match rest.split_once(':') {
+                Some((d, t)) if !d.is_empty() => {
                     if t.is_empty() {
                         return Err(spec_err("empty tag after ':'"));
                     }
@@ -474,6 +475,13 @@ mod tests {
             SourceSpec::OciLayout {
                 dir: "fixtures/img".into(),
                 tag: None
+            }
+        );
+        assert_eq!(
+            "oci:layout:sc-test:bookworm".parse::<SourceSpec>().unwrap(),
+            SourceSpec::OciLayout {
+                dir: "layout".into(),
+                tag: Some("sc-test:bookworm".into())
             }
         );
         assert_eq!(
