@@ -1336,3 +1336,18 @@ fn advisory_records_listing_several_cves_fold_into_the_per_cve_findings() {
         ["DEBIAN-CVE-2024-6119", "DSA-5764-1"]
     );
 }
+
+#[test]
+fn http_fetcher_works_from_inside_a_tokio_runtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("ecosystems.txt"), "PyPI\n").unwrap();
+    let server = FileServer::start(tmp.path().to_path_buf());
+    let fetcher = sc::vulndb::HttpFetcher::new().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = format!("{}/ecosystems.txt", server.url);
+    let body = rt.block_on(async { fetcher.get(&url) }).unwrap();
+    assert_eq!(body, b"PyPI\n");
+}
