@@ -222,6 +222,12 @@ fn seed_matches_the_realistic_image_packages() {
     assert_eq!(ids(&r), ["CVE-2024-29041", "CVE-2024-43796"]);
     let r = m(&db, "npm", "node-fetch", "2.6.0");
     assert_eq!(ids(&r), ["CVE-2022-0235", "CVE-2020-15168"]);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    // node-fetch 3.x is only covered by the entry introduced at "1.0"
+    assert_eq!(
+        ids(&m(&db, "npm", "node-fetch", "3.0.0")),
+        ["CVE-2022-0235"]
+    );
     let low = &r.findings[1];
     assert_eq!(
         (low.severity, low.cvss.is_none()),
