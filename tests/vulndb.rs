@@ -222,6 +222,12 @@ fn seed_matches_the_realistic_image_packages() {
     assert_eq!(ids(&r), ["CVE-2024-29041", "CVE-2024-43796"]);
     let r = m(&db, "npm", "node-fetch", "2.6.0");
     assert_eq!(ids(&r), ["CVE-2022-0235", "CVE-2020-15168"]);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    // node-fetch 3.x is only covered by the entry introduced at "1.0"
+    assert_eq!(
+        ids(&m(&db, "npm", "node-fetch", "3.0.0")),
+        ["CVE-2022-0235"]
+    );
     let low = &r.findings[1];
     assert_eq!(
         (low.severity, low.cvss.is_none()),
@@ -1335,4 +1341,19 @@ fn advisory_records_listing_several_cves_fold_into_the_per_cve_findings() {
         r.findings[1].aliases,
         ["DEBIAN-CVE-2024-6119", "DSA-5764-1"]
     );
+}
+
+#[test]
+fn http_fetcher_works_from_inside_a_tokio_runtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("ecosystems.txt"), "PyPI\n").unwrap();
+    let server = FileServer::start(tmp.path().to_path_buf());
+    let fetcher = sc::vulndb::HttpFetcher::new().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = format!("{}/ecosystems.txt", server.url);
+    let body = rt.block_on(async { fetcher.get(&url) }).unwrap();
+    assert_eq!(body, b"PyPI\n");
 }

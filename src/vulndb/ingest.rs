@@ -364,8 +364,10 @@ impl Fetcher for FileFetcher {
 }
 
 /// Fetches `https://` (and `http://`) URLs with reqwest, on a private
-/// single-threaded tokio runtime. Call it from a blocking context (a plain
-/// thread or `tokio::task::spawn_blocking`), never from inside async code.
+/// single-threaded tokio runtime. Usable from plain threads and from inside
+/// async code alike (there, each request runs on a helper thread); a sync
+/// also compresses for seconds, so async callers should still prefer
+/// `tokio::task::spawn_blocking`.
 pub struct HttpFetcher {
     client: reqwest::Client,
     runtime: tokio::runtime::Runtime,
@@ -399,29 +401,50 @@ impl HttpFetcher {
     }
 }
 
-impl Fetcher for HttpFetcher {
-    fn get(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+impl HttpFetcher {
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, FetchError> {
         let err = |reason: String, not_found| FetchError {
             url: url.to_string(),
             reason,
             not_found,
         };
-        self.runtime.block_on(async {
-            let resp = self
-                .client
-                .get(url)
-                .send()
-                .await
-                .map_err(|e| err(e.to_string(), false))?;
-            let status = resp.status();
-            if !status.is_success() {
-                return Err(err(format!("HTTP {status}"), status.as_u16() == 404));
-            }
-            resp.bytes()
-                .await
-                .map(|b| b.to_vec())
-                .map_err(|e| err(e.to_string(), false))
-        })
+        let resp = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| err(e.to_string(), false))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(err(format!("HTTP {status}"), status.as_u16() == 404));
+        }
+        resp.bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| err(e.to_string(), false))
+    }
+}
+
+impl Fetcher for HttpFetcher {
+    fn get(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Called from async code (the CLI runs inside a runtime): a
+            // runtime cannot block on another one on the same thread, so the
+            // request runs on a short-lived plain thread.
+            std::thread::scope(|s| {
+                s.spawn(|| self.runtime.block_on(self.fetch(url)))
+                    .join()
+                    .unwrap_or_else(|_| {
+                        Err(FetchError {
+                            url: url.to_string(),
+                            reason: "the HTTP thread panicked".into(),
+                            not_found: false,
+                        })
+                    })
+            })
+        } else {
+            self.runtime.block_on(self.fetch(url))
+        }
     }
 }
 

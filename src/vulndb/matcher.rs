@@ -420,7 +420,25 @@ fn parse_for(
     } else {
         s
     };
-    sc_version::parse(order, &s)
+    match sc_version::parse(order, &s) {
+        Ok(v) => Ok(v),
+        // Advisories write SemVer versions short (`"introduced": "1.0"` in
+        // GHSA-r683-j2x4-v87g): read `1` and `1.0` as `1.0.0`, as node-semver's
+        // coerce does, rather than drop the range.
+        Err(e) if matches!(order, Ecosystem::Npm | Ecosystem::CratesIo) => {
+            let parts = s.split('.').count();
+            let numeric = !s.is_empty()
+                && s.split('.')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+            if numeric && parts < 3 {
+                let padded = format!("{s}{}", ".0".repeat(3 - parts));
+                sc_version::parse(order, &padded).map_err(|_| e)
+            } else {
+                Err(e)
+            }
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Evaluates one range. `Ok(None)`: not affected; `Ok(Some)`: affected, with
@@ -1012,6 +1030,14 @@ mod tests {
         assert!(eval_range(&r, order, &v).unwrap().0.is_some());
         assert_eq!(normalize_version(Ecosystem::Go, "go1.21rc2"), "1.21.0-rc.2");
         assert_eq!(normalize_version(Ecosystem::Go, "go1.19"), "1.19.0");
+    }
+
+    #[test]
+    fn short_semver_versions_are_padded() {
+        let ev = r#"[{"introduced":"1.0"},{"fixed":"3.1.1"}]"#;
+        assert!(affected(Ecosystem::Npm, "ECOSYSTEM", ev, "3.0.0").is_some());
+        assert!(affected(Ecosystem::Npm, "ECOSYSTEM", ev, "0.9.0").is_none());
+        assert!(parse_for(Ecosystem::Npm, &RangeType::Ecosystem, "1.x").is_err());
     }
 
     #[test]
