@@ -47,7 +47,5 @@ pub use osv::OsvRecord;
 pub use store::{Database, DbMeta};
 pub use update::{
     build_from_dir, export, export_database, import, sync, sync_with, DbStatus, ExportReport,
-    ImportReport, SyncOptions, SyncReport,
-    build_from_dir, export, import, sync, sync_with, DbStatus, ExportReport, ImportReport,
-    SyncMode, SyncOptions, SyncReport,
+    ImportReport, SyncMode, SyncOptions, SyncReport,
 };
