@@ -387,7 +387,8 @@ impl HttpFetcher {
             reason,
             not_found: false,
         };
-        let client = reqwest::Client::builder()
+        let client = crate::tls::client_builder(&[])
+            .map_err(err)?
             .user_agent(format!("{}/{}", crate::TOOL_NAME, crate::TOOL_VERSION))
             .connect_timeout(Duration::from_secs(30))
             .timeout(Duration::from_secs(600))
