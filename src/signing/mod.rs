@@ -1,9 +1,13 @@
 //! Image signing and verification (the seeds' "Signing API" types).
 //!
-//! Status: the result types exist; cosign-compatible key-based and keyless
-//! signing and verification are not built yet (`sc image sign|verify` exit 4).
+//! - [`keys`]: cosign key pairs (`cosign.key` / `cosign.pub`), generated and read.
+//!
+//! Status: the result types and key pairs exist; cosign-compatible key-based and
+//! keyless signing and verification are not built yet (`sc image sign|verify` exit 4).
 
 use serde::{Deserialize, Serialize};
+
+pub mod keys;
 
 /// Result of signing an image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
