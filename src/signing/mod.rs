@@ -6,9 +6,9 @@
 //! - [`keybased`]: sign and verify registry images with a key (`--key`), reading
 //!   and writing what cosign reads and writes.
 //!
-//! Status: key-based signing works (library) without a transparency log; a
-//! signature's Rekor bundle is not checked yet. Keyless signing (Fulcio, Rekor) and
-//! Sigstore bundles are separate work.
+//! Status: key-based signing works without a transparency log (`--tlog-upload=false`);
+//! a signature's Rekor bundle is not checked yet. Keyless signing (Fulcio, Rekor) and
+//! Sigstore bundles are separate work (`sc image sign` without `--key` exits 4).
 
 use std::collections::BTreeMap;
 
