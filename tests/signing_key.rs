@@ -1114,3 +1114,30 @@ async fn go_cosign_format_interop() {
         cosign_fmt::docker_reference(&image)
     );
 }
+
+/// Without COSIGN_PASSWORD and without a terminal, no key is written and nothing
+/// is read from standard input: the error says how to give the password.
+#[test]
+fn no_password_and_no_terminal_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("cosign");
+    // setsid: a new session has no controlling terminal, so /dev/tty cannot be opened.
+    let out = Command::new("setsid")
+        .arg("-w")
+        .arg(env!("CARGO_BIN_EXE_sc"))
+        .args(["generate-key-pair", "--output-key-prefix"])
+        .arg(&prefix)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("set COSIGN_PASSWORD"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("cosign.key").exists());
+    assert!(!dir.path().join("cosign.pub").exists());
+}
