@@ -1141,3 +1141,63 @@ fn no_password_and_no_terminal_is_a_clear_error() {
     assert!(!dir.path().join("cosign.key").exists());
     assert!(!dir.path().join("cosign.pub").exists());
 }
+
+/// cosign's OCI 1.1 mode stores the signature manifest as a referrer of the image
+/// (artifactType application/vnd.dev.cosign.artifact.sig.v1+json) instead of under
+/// the `.sig` tag. Distribution 2.8 has no referrers API, so the referrer is listed
+/// in the referrers tag schema index, which is what clients maintain there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signatures_stored_as_oci_referrers_are_verified() {
+    use base64::Engine;
+    let (_reg, image) = registry_with_app();
+    let c = client();
+    let k = key();
+    let pinned = image.with_digest(fixture_digest());
+    let payload = SimpleSigning::new(&pinned, &BTreeMap::new()).to_bytes();
+    let sig = base64::engine::general_purpose::STANDARD.encode(k.sign(&payload));
+    let layer = cosign_fmt::signature_layer(&payload, &sig, None);
+    let m = cosign_fmt::signature_manifest(&[layer]);
+    c.push_blob(&pinned, payload).await.unwrap();
+    c.push_blob(&pinned, m.config).await.unwrap();
+    let (subject_bytes, _, _) = c.fetch_manifest(&pinned).await.unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_slice(&m.manifest).unwrap();
+    manifest["artifactType"] = cosign_fmt::SIGNATURE_ARTIFACT_TYPE.into();
+    manifest["subject"] = serde_json::json!({
+        "mediaType": MANIFEST, "digest": fixture_digest().to_string(), "size": subject_bytes.len()
+    });
+    let bytes = serde_json::to_vec(&manifest).unwrap();
+    let d = c
+        .push_manifest(
+            &pinned.with_digest(Digest::sha256_of(&bytes)),
+            bytes.clone(),
+            MANIFEST,
+        )
+        .await
+        .unwrap();
+    let index = serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": MANIFEST, "digest": d.to_string(), "size": bytes.len(),
+                       "artifactType": cosign_fmt::SIGNATURE_ARTIFACT_TYPE}]
+    });
+    c.push_manifest(
+        &image.with_tag(&fixture_digest().tag_form()).unwrap(),
+        serde_json::to_vec(&index).unwrap(),
+        "application/vnd.oci.image.index.v1+json",
+    )
+    .await
+    .unwrap();
+
+    assert!(c.cosign_manifest(&pinned, "sig").await.unwrap().is_none());
+    let v = keybased::verify(&c, &image, &k.public_key(), &VerifyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(v.signatures.len(), 1);
+    assert_eq!(v.signatures[0].signature, sig);
+    let err = keybased::verify(&c, &image, &key().public_key(), &VerifyOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        rejections(err)[..],
+        [Rejection::SignatureInvalid { .. }]
+    ));
+}
