@@ -967,26 +967,22 @@ async fn sigstore_rs_verifies_our_signatures_and_reads_our_keys() {
 }
 
 /// Build the Go interop helper (GOPATH mode, Debian's golang.org/x/crypto).
-fn go_helper() -> PathBuf {
+fn go_helper() -> (tempfile::TempDir, PathBuf) {
     support::require_tool("go");
     let gopath = Path::new("/usr/share/gocode");
     assert!(
         gopath.join("src/golang.org/x/crypto/nacl/secretbox").is_dir(),
         "golang.org/x/crypto is not installed: run scripts/install-test-deps.sh (golang-golang-x-crypto-dev)"
     );
-    let out_dir = tempfile::Builder::new()
-        .prefix("sc-go")
-        .tempdir()
-        .unwrap()
-        .keep();
-    let bin = out_dir.join("cosignkeys");
+    let out_dir = tempfile::Builder::new().prefix("sc-go").tempdir().unwrap();
+    let bin = out_dir.path().join("cosignkeys");
     let out = Command::new("go")
         .args(["build", "-o"])
         .arg(&bin)
         .arg(repo_path("tests/interop/cosignkeys/main.go"))
         .env("GO111MODULE", "off")
         .env("GOPATH", gopath)
-        .env("GOCACHE", out_dir.join("cache"))
+        .env("GOCACHE", out_dir.path().join("cache"))
         .env("GOFLAGS", "")
         .output()
         .unwrap();
@@ -995,7 +991,7 @@ fn go_helper() -> PathBuf {
         "go build: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    bin
+    (out_dir, bin)
 }
 
 fn go(bin: &Path, args: &[&str], password: &str) -> std::process::Output {
@@ -1010,7 +1006,7 @@ fn go(bin: &Path, args: &[&str], password: &str) -> std::process::Output {
 /// (x/crypto scrypt + secretbox, crypto/x509 PKCS#8/PKIX, crypto/ecdsa ASN.1).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go_cosign_format_interop() {
-    let bin = go_helper();
+    let (_go_dir, bin) = go_helper();
     let dir = tempfile::tempdir().unwrap();
 
     // sc's key pair: Go decrypts cosign.key (as cosign's LoadPrivateKey does) and
