@@ -8,6 +8,8 @@
 #   - rpm, python3-rpm, ruby, php-cli + php-composer-semver, golang-go, java + maven,
 #     python packaging, node semver: the ecosystems' own version comparators,
 #     which sc-version's differential tests compare against
+#   - golang-golang-x-crypto-dev: Go's scrypt and secretbox, for the Go helper that
+#     cross-checks cosign key files and signatures (tests/interop/cosignkeys)
 # Nothing is installed when everything is present already.
 set -euo pipefail
 
@@ -26,6 +28,8 @@ have ruby || need+=(ruby)
 have php || need+=(php-cli)
 [ -e /usr/share/php/Composer/Semver ] || need+=(php-composer-semver)
 have go || need+=(golang-go)
+# golang.org/x/crypto (scrypt, nacl/secretbox) for the cosign key-format interop helper
+[ -d /usr/share/gocode/src/golang.org/x/crypto/nacl/secretbox ] || need+=(golang-golang-x-crypto-dev)
 have java || need+=(default-jre-headless)
 [ -n "$(ls /usr/share/maven/lib/maven-artifact-*.jar 2>/dev/null)" ] || need+=(maven)
 

@@ -138,6 +138,9 @@ pub enum ImageCommand {
         /// Annotation to add to the signature (KEY=VALUE, repeatable).
         #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
         annotations: Vec<String>,
+        /// Write the result (digest, signature, time) as JSON on standard output.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         access: ImageAccessArgs,
     },
@@ -147,7 +150,10 @@ pub enum ImageCommand {
         image: String,
         #[command(flatten)]
         verify: VerifyArgs,
-        /// Write the verification result as JSON.
+        /// Annotation every accepted signature must carry (KEY=VALUE, repeatable).
+        #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
+        annotations: Vec<String>,
+        /// Write the verified payloads as a JSON array on standard output (as cosign does).
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -394,12 +400,16 @@ pub enum DbCommand {
     },
 }
 
-/// `sc generate-key-pair` arguments.
+/// `sc generate-key-pair` arguments. The password comes from COSIGN_PASSWORD (which
+/// may be empty) or, when it is unset, from a prompt on the terminal (asked twice).
 #[derive(Debug, Args)]
 pub struct GenerateKeyPairArgs {
     /// Prefix of the written files (PREFIX.key, PREFIX.pub).
     #[arg(long, value_name = "PREFIX", default_value = "cosign")]
     pub output_key_prefix: String,
+    /// Overwrite existing key files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `sc schema` arguments.

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod progress;
 mod scan;
+pub mod sign;
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -29,7 +30,7 @@ pub struct CliError {
 }
 
 impl CliError {
-    fn new(kind: ErrorKind, error: impl Into<anyhow::Error>) -> Self {
+    pub(crate) fn new(kind: ErrorKind, error: impl Into<anyhow::Error>) -> Self {
         Self {
             kind,
             error: error.into(),
@@ -50,7 +51,7 @@ impl From<SourceError> for CliError {
     }
 }
 
-fn not_implemented(what: &str, issue: &str) -> Result<(), CliError> {
+pub(crate) fn not_implemented(what: &str, issue: &str) -> Result<(), CliError> {
     let e = NotImplemented {
         what: format!("`sc {what}`"),
     };
@@ -300,10 +301,20 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 platform_manifest,
                 access,
             } => image_digest(&image, full_ref, platform_manifest, &access).await,
-            ImageCommand::Sign { .. } => not_implemented("image sign", "signing and verification"),
-            ImageCommand::Verify { .. } => {
-                not_implemented("image verify", "signing and verification")
-            }
+            ImageCommand::Sign {
+                image,
+                signing,
+                annotations,
+                json,
+                access,
+            } => sign::image_sign(&image, &signing, &annotations, json, &access).await,
+            ImageCommand::Verify {
+                image,
+                verify,
+                annotations,
+                json,
+                access,
+            } => sign::image_verify(&image, &verify, &annotations, json, &access).await,
             ImageCommand::Scan(args) => scan::image_scan(&args, quiet).await.and_then(policy_exit),
         },
         Command::Sbom(cmd) => match cmd {
@@ -337,9 +348,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             not_implemented("release create", "the release workflow")
         }
         Command::Db(cmd) => scan::db(cmd).await,
-        Command::GenerateKeyPair(_) => {
-            not_implemented("generate-key-pair", "signing and verification")
-        }
+        Command::GenerateKeyPair(args) => sign::generate_key_pair(&args),
         Command::Schema(args) => schema(&args),
     }
 }

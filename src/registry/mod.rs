@@ -517,18 +517,24 @@ impl RegistryClient {
         }
         let mut stream = self.open_blob_stream(r, desc).await?;
         let mut out = Vec::with_capacity(desc.size as usize);
-        while let Some(chunk) =
-            stream
-                .stream
-                .try_next()
-                .await
-                .map_err(|e| RegistryError::Transport {
+        while let Some(chunk) = stream.stream.try_next().await.map_err(|e| {
+            // oci-client checks the digest itself as the stream ends: a mismatch is
+            // content that is not what it claims to be, not a network fault.
+            let digest_error = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<oci_client::errors::DigestError>());
+            match digest_error
+                .and_then(|d| digest_mismatch(d, format!("blob from {}", r.repository_path())))
+            {
+                Some(mismatch) => mismatch,
+                None => RegistryError::Transport {
                     registry: r.registry.clone(),
                     operation: "fetch blob",
                     attempts: 1,
                     detail: e.to_string(),
-                })?
-        {
+                },
+            }
+        })? {
             out.extend_from_slice(&chunk);
             if out.len() as u64 > desc.size {
                 break;
@@ -729,6 +735,20 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// oci-client's digest verification failure as our [`VerifyError::Mismatch`].
+fn digest_mismatch(e: &oci_client::errors::DigestError, what: String) -> Option<RegistryError> {
+    match e {
+        oci_client::errors::DigestError::VerificationError { expected, actual } => {
+            Some(RegistryError::Verify(VerifyError::Mismatch {
+                what,
+                expected: expected.parse().ok()?,
+                actual: actual.parse().ok()?,
+            }))
+        }
+        _ => None,
+    }
+}
+
 fn is_retryable(e: &OciDistributionError) -> bool {
     match e {
         OciDistributionError::RequestError(re) => {
@@ -805,11 +825,15 @@ fn map_error(
             registry,
             reference,
         },
-        OciDistributionError::DigestError(d) => RegistryError::Malformed {
-            registry,
-            what: format!("content of {reference}"),
-            detail: d.to_string(),
-        },
+        OciDistributionError::DigestError(d) => {
+            digest_mismatch(&d, format!("content of {reference}")).unwrap_or_else(|| {
+                RegistryError::Malformed {
+                    registry,
+                    what: format!("content of {reference}"),
+                    detail: d.to_string(),
+                }
+            })
+        }
         ref err if is_retryable(err) => RegistryError::Transport {
             registry,
             operation,

@@ -1,9 +1,65 @@
-//! Image signing and verification (the seeds' "Signing API" types).
+//! Image signing and verification (the seeds' "Signing API"), cosign-compatible,
+//! with no cosign binary.
 //!
-//! Status: the result types exist; cosign-compatible key-based and keyless
-//! signing and verification are not built yet (`sc image sign|verify` exit 4).
+//! - [`keys`]: cosign key pairs (`cosign.key` / `cosign.pub`), generated and read.
+//! - [`cosign`]: cosign's formats: the simple-signing payload and the `.sig` image.
+//! - [`keybased`]: sign and verify registry images with a key (`--key`), reading
+//!   and writing what cosign reads and writes.
+//!
+//! Status: key-based signing works without a transparency log (`--tlog-upload=false`);
+//! a signature's Rekor bundle is not checked yet. Keyless signing (Fulcio, Rekor) and
+//! Sigstore bundles are separate work (`sc image sign` without `--key` exits 4).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+pub mod cosign;
+pub mod keybased;
+pub mod keys;
+
+/// Options for signing an image (the seeds' `SignOptions`; the key itself is an
+/// argument of the signer, not an option).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignOptions {
+    /// Annotations written into the signed payload (`optional`), as `cosign sign -a`.
+    pub annotations: BTreeMap<String, String>,
+    /// Record the signature in a Rekor transparency log. True by default, as in
+    /// cosign; key-based signing without a log needs it set to false explicitly.
+    pub tlog_upload: bool,
+    /// Rekor URL, when uploading.
+    pub rekor_url: Option<String>,
+}
+
+impl Default for SignOptions {
+    fn default() -> Self {
+        SignOptions {
+            annotations: BTreeMap::new(),
+            tlog_upload: true,
+            rekor_url: None,
+        }
+    }
+}
+
+/// Options for verifying an image's signatures (the seeds' `VerifyOptions`, key-based part).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// Annotations every accepted signature's payload must carry (`cosign verify -a`).
+    pub annotations: BTreeMap<String, String>,
+    /// Require the payload's `docker-reference` to name the image's repository. On by
+    /// default; cosign itself does not check it, so turn it off to accept signatures
+    /// copied with an image to another repository.
+    pub require_docker_reference: bool,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            annotations: BTreeMap::new(),
+            require_docker_reference: true,
+        }
+    }
+}
 
 /// Result of signing an image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
