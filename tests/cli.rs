@@ -21,6 +21,7 @@ const COMMANDS: &[&[&str]] = &[
     &["db", "status"],
     &["db", "import"],
     &["generate-key-pair"],
+    &["verify-bundle"],
     &["schema"],
 ];
 

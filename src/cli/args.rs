@@ -45,6 +45,8 @@ pub enum Command {
     Db(DbCommand),
     /// Write a cosign-compatible key pair (cosign.key, cosign.pub).
     GenerateKeyPair(GenerateKeyPairArgs),
+    /// Verify a Sigstore bundle for a file or digest, offline against a trusted root.
+    VerifyBundle(super::bundle::VerifyBundleArgs),
     /// Print the JSON Schema of the configuration (stack files and the `security:` block).
     Schema(SchemaArgs),
 }

@@ -3,6 +3,7 @@
 //! [`crate::error::ErrorKind::exit_code`]). No security logic lives here.
 
 pub mod args;
+pub mod bundle;
 pub mod progress;
 
 use std::io::{BufRead, Write};
@@ -253,6 +254,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::GenerateKeyPair(_) => {
             not_implemented("generate-key-pair", "signing and verification")
         }
+        Command::VerifyBundle(args) => bundle::run(&args),
         Command::Schema(args) => schema(&args),
     }
 }

@@ -1,7 +1,14 @@
 //! Image signing and verification (the seeds' "Signing API" types).
 //!
-//! Status: the result types exist; cosign-compatible key-based and keyless
-//! signing and verification are not built yet (`sc image sign|verify` exit 4).
+//! - [`bundle`]: Sigstore bundles (v0.1-v0.3) and their offline verification
+//!   against a trusted root (`sc verify-bundle`).
+//! - [`trust`]: `trusted_root.json` and `signing_config.json`.
+//!
+//! Status: bundle verification is built; cosign-compatible image signing and
+//! verification are in progress (`sc image sign|verify` exit 4).
+
+pub mod bundle;
+pub mod trust;
 
 use serde::{Deserialize, Serialize};
 
