@@ -22,6 +22,7 @@ const COMMANDS: &[&[&str]] = &[
     &["db", "import"],
     &["generate-key-pair"],
     &["verify-bundle"],
+    &["sign-bundle"],
     &["schema"],
 ];
 

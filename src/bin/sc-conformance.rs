@@ -33,47 +33,39 @@ struct Cli {
 enum Command {
     /// Verify a bundle (the protocol's flags are `sc verify-bundle`'s).
     VerifyBundle(sc::cli::bundle::VerifyBundleArgs),
-    /// Sign a file into a bundle (keyless).
-    SignBundle {
-        /// Use the public-good staging instance.
-        #[arg(long)]
-        staging: bool,
-        /// The input is an in-toto statement to sign as a DSSE envelope.
-        #[arg(long)]
-        in_toto: bool,
-        /// OIDC identity token.
-        #[arg(long)]
-        identity_token: String,
-        /// Where to write the bundle.
-        #[arg(long)]
-        bundle: std::path::PathBuf,
-        /// trusted_root.json of the instance.
-        #[arg(long)]
-        trusted_root: Option<std::path::PathBuf>,
-        /// signing_config.json naming the services.
-        #[arg(long)]
-        signing_config: Option<std::path::PathBuf>,
-        /// The file to sign.
-        file: std::path::PathBuf,
-    },
+    /// Sign a file (or with --in-toto a statement) keylessly into a bundle.
+    SignBundle(sc::cli::bundle::SignBundleArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let report = |e: sc::cli::CliError| {
+        eprintln!("error: {:#}", e.error);
+        ExitCode::from(e.kind.exit_code())
+    };
     match cli.command {
         Command::VerifyBundle(args) => match sc::cli::bundle::verify(&args) {
             Ok(v) => {
                 eprintln!("OK: {}", v.signer);
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("error: {:#}", e.error);
-                ExitCode::from(e.kind.exit_code())
-            }
+            Err(e) => report(e),
         },
-        Command::SignBundle { .. } => {
-            eprintln!("error: sign-bundle is not supported by sc yet");
-            ExitCode::from(4)
+        Command::SignBundle(args) => {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::from(3);
+                }
+            };
+            match runtime.block_on(sc::cli::bundle::sign_run(&args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => report(e),
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `sc verify-bundle`: verify a Sigstore bundle for a plain artifact (or its
-//! `sha256:` digest), fully offline against a trusted root.
+//! `sha256:` digest), fully offline against a trusted root; `sc sign-bundle`:
+//! sign one keylessly into a bundle.
 
 use std::path::PathBuf;
 
@@ -11,7 +12,10 @@ use crate::signing::bundle::{
     ArtifactInput, Bundle, BundleError, BundleVerifier, IdentityPolicy, Matcher, PublicKey,
     VerificationPolicy, VerifiedBundle,
 };
-use crate::signing::trust::{SigstoreInstance, TrustedRoot};
+use crate::signing::keyless::{
+    IdentityToken, KeylessSigner, SignError, SignInput, SignedBundle, SigningServices,
+};
+use crate::signing::trust::{SigningConfig, SigstoreInstance, TrustedRoot};
 
 /// `sc verify-bundle` arguments.
 #[derive(Debug, Clone, Args)]
@@ -153,5 +157,130 @@ pub fn run(args: &VerifyBundleArgs) -> Result<(), CliError> {
                 .unwrap_or_default()
         );
     }
+    Ok(())
+}
+
+/// `sc sign-bundle` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct SignBundleArgs {
+    /// OIDC identity token (a JWT) to obtain the Fulcio certificate with.
+    #[arg(
+        long,
+        value_name = "JWT",
+        env = "SIGSTORE_ID_TOKEN",
+        hide_env_values = true
+    )]
+    pub identity_token: Option<String>,
+    /// Where to write the bundle (`*.sigstore.json`, v0.3).
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// signing_config.json naming the Fulcio, Rekor and timestamp services.
+    /// Default: the public-good (or, with --staging, staging) snapshot compiled into sc.
+    #[arg(long, value_name = "FILE")]
+    pub signing_config: Option<PathBuf>,
+    /// Fulcio URL (with --rekor-url, instead of a signing config).
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "rekor_url",
+        conflicts_with = "signing_config"
+    )]
+    pub fulcio_url: Option<String>,
+    /// Rekor (API v1) URL (with --fulcio-url, instead of a signing config).
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "fulcio_url",
+        conflicts_with = "signing_config"
+    )]
+    pub rekor_url: Option<String>,
+    /// trusted_root.json of the deployment: the new bundle must verify against it
+    /// before it is written. Default: the instance's snapshot compiled into sc.
+    #[arg(long, value_name = "FILE", env = "SC_TRUSTED_ROOT")]
+    pub trusted_root: Option<PathBuf>,
+    /// Use the public-good staging instance's snapshots.
+    #[arg(long)]
+    pub staging: bool,
+    /// The input is an in-toto statement, signed as a DSSE envelope.
+    #[arg(long)]
+    pub in_toto: bool,
+    /// The file to sign (or, without --in-toto, its digest as `sha256:HEX`).
+    #[arg(value_name = "FILE")]
+    pub input: String,
+}
+
+fn sign_failed(e: SignError) -> CliError {
+    let kind = match &e {
+        SignError::Token(_) | SignError::Config(_) | SignError::Statement(_) => {
+            ErrorKind::InvalidConfig
+        }
+        _ => ErrorKind::SigningFailed,
+    };
+    CliError::new(kind, anyhow::anyhow!("signing failed: {e}"))
+}
+
+/// Sign as the flags say; the signed (and verified) bundle, not yet written.
+pub async fn sign(args: &SignBundleArgs) -> Result<SignedBundle, CliError> {
+    let jwt = args.identity_token.as_deref().ok_or_else(|| {
+        CliError::new(
+            ErrorKind::MissingOidc,
+            anyhow::anyhow!("keyless signing needs an OIDC identity token: --identity-token or SIGSTORE_ID_TOKEN"),
+        )
+    })?;
+    let token = IdentityToken::from_jwt(jwt).map_err(sign_failed)?;
+    let instance = if args.staging {
+        SigstoreInstance::Staging
+    } else {
+        SigstoreInstance::PublicGood
+    };
+    let services = match (&args.fulcio_url, &args.rekor_url, &args.signing_config) {
+        (Some(f), Some(r), _) => SigningServices::new(f, r),
+        (_, _, Some(path)) => SigningServices::from_config(
+            &SigningConfig::from_file(path).map_err(|e| usage(&e.to_string()))?,
+        )
+        .map_err(sign_failed)?,
+        _ => SigningServices::from_config(
+            &SigningConfig::embedded(instance).map_err(|e| usage(&e.to_string()))?,
+        )
+        .map_err(sign_failed)?,
+    };
+    let root = match &args.trusted_root {
+        Some(path) => TrustedRoot::from_file(path),
+        None => TrustedRoot::embedded(instance),
+    }
+    .map_err(|e| usage(&e.to_string()))?;
+    let input = if args.in_toto {
+        let path = std::path::Path::new(&args.input);
+        SignInput::InTotoStatement(std::fs::read(path).map_err(|e| {
+            CliError::new(
+                ErrorKind::Io,
+                anyhow::anyhow!("reading {}: {e}", path.display()),
+            )
+        })?)
+    } else {
+        SignInput::Artifact(
+            ArtifactInput::from_arg(&args.input)
+                .map_err(|e| CliError::new(ErrorKind::Io, anyhow::anyhow!("{e}")))?,
+        )
+    };
+    let signer = KeylessSigner::new(services, &root).map_err(sign_failed)?;
+    signer.sign(&token, &input).await.map_err(sign_failed)
+}
+
+/// `sc sign-bundle`.
+pub async fn sign_run(args: &SignBundleArgs) -> Result<(), CliError> {
+    let signed = sign(args).await?;
+    super::write_output(Some(&args.bundle), signed.json.as_bytes())?;
+    eprintln!(
+        "Wrote {} (bundle {}, signed by {}{})",
+        args.bundle.display(),
+        signed.verified.version,
+        signed.verified.signer,
+        signed
+            .verified
+            .log_index
+            .map(|i| format!(", transparency log index {i}"))
+            .unwrap_or_default()
+    );
     Ok(())
 }

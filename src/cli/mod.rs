@@ -255,6 +255,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             not_implemented("generate-key-pair", "signing and verification")
         }
         Command::VerifyBundle(args) => bundle::run(&args),
+        Command::SignBundle(args) => bundle::sign_run(&args).await,
         Command::Schema(args) => schema(&args),
     }
 }

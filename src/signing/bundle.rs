@@ -440,6 +440,10 @@ pub enum Matcher {
     /// The regular expression matches the value (unanchored, as cosign's
     /// `--certificate-identity-regexp`; anchor it with `^...$` to match whole).
     Regex(regex::Regex),
+    /// Any value. Only for checks where the caller reports the signer instead
+    /// of authorizing it (a signer checking its own fresh bundle); the CLI never
+    /// builds it.
+    Any,
 }
 
 impl Matcher {
@@ -453,6 +457,7 @@ impl Matcher {
         match self {
             Matcher::Exact(s) => s == value,
             Matcher::Regex(r) => r.is_match(value),
+            Matcher::Any => true,
         }
     }
 }
@@ -462,6 +467,7 @@ impl fmt::Display for Matcher {
         match self {
             Matcher::Exact(s) => write!(f, "{s:?}"),
             Matcher::Regex(r) => write!(f, "the regular expression {:?}", r.as_str()),
+            Matcher::Any => f.write_str("any value"),
         }
     }
 }

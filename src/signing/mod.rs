@@ -2,12 +2,15 @@
 //!
 //! - [`bundle`]: Sigstore bundles (v0.1-v0.3) and their offline verification
 //!   against a trusted root (`sc verify-bundle`).
+//! - [`keyless`]: keyless signing (OIDC token, Fulcio, Rekor) into a bundle v0.3,
+//!   each bundle verified against the trusted root before it is returned.
 //! - [`trust`]: `trusted_root.json` and `signing_config.json`.
 //!
 //! Status: bundle verification is built; cosign-compatible image signing and
 //! verification are in progress (`sc image sign|verify` exit 4).
 
 pub mod bundle;
+pub mod keyless;
 pub mod trust;
 
 use serde::{Deserialize, Serialize};
