@@ -4,7 +4,8 @@
 //! - bundles `sc sign-bundle` makes there verify with sigstore-python
 //!   (`sigstore --trust-config ... verify identity --offline`), sigstore-js
 //!   (`@sigstore/verify`, scripts/sigstore-mock/js-verify.js) and sc;
-//! - bundles sigstore-python makes there verify with sc;
+//! - bundles sigstore-python makes there (`sign`, `attest`) verify with sc;
+//! - both for message signatures and for in-toto statements (DSSE);
 //! - the conformance adapter's sign-bundle / verify-bundle round trip.
 //!
 //! Environment (set by scripts/conformance.sh, which installs both):
@@ -363,17 +364,16 @@ fn keyless_signing_against_a_loopback_sigstore() {
         describe(&out)
     );
 
-    // An in-toto statement: this mock stores a dsse entry's proposed content
-    // verbatim (a real Rekor replaces it with hashes), so the bundle cannot
-    // verify; sc's self-check refuses it rather than writing it.
+    // An in-toto statement, as a DSSE envelope (dsse 0.0.1 entry): everyone verifies it
+    // against the artifact it names.
     let statement = serde_json::json!({
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": "artifact.txt", "digest": {"sha256": digest.trim_start_matches("sha256:")}}],
         "predicateType": "https://example.com/test/v1",
-        "predicate": {},
+        "predicate": {"note": "signed by sc"},
     });
     let st = mock.write("statement.json", statement.to_string().as_bytes());
-    let dsse_bundle = mock.path("statement.sigstore.json");
+    let dsse_bundle = mock.path("statement.sigstore.json").display().to_string();
     let out = run(
         sc,
         &[
@@ -382,12 +382,161 @@ fn keyless_signing_against_a_loopback_sigstore() {
             "--identity-token",
             &jwt,
             "--bundle",
-            dsse_bundle.to_str().unwrap(),
+            &dsse_bundle,
             "--signing-config",
             &config,
             "--trusted-root",
             &root,
             &st,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "sc sign-bundle --in-toto: {}",
+        describe(&out)
+    );
+    let dsse_verify = [
+        "verify-bundle",
+        "--bundle",
+        &dsse_bundle,
+        "--certificate-identity",
+        IDENTITY,
+        "--certificate-oidc-issuer",
+        ISSUER,
+        "--trusted-root",
+        &root,
+        &artifact,
+    ];
+    let out = run(sc, &dsse_verify);
+    assert!(
+        out.status.success(),
+        "sc on its DSSE bundle: {}",
+        describe(&out)
+    );
+    let mut js_args = vec![js.as_str()];
+    js_args.extend(dsse_verify);
+    let out = run("node", &js_args);
+    assert!(
+        out.status.success(),
+        "sigstore-js on sc's DSSE bundle: {}",
+        describe(&out)
+    );
+    let out = run(
+        &python,
+        &[
+            "--trust-config",
+            &trust_config,
+            "verify",
+            "identity",
+            "--offline",
+            "--bundle",
+            &dsse_bundle,
+            "--cert-identity",
+            IDENTITY,
+            "--cert-oidc-issuer",
+            ISSUER,
+            &artifact,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "sigstore-python on sc's DSSE bundle: {}",
+        describe(&out)
+    );
+    let out = run(
+        sc,
+        &[
+            "verify-bundle",
+            "--bundle",
+            &dsse_bundle,
+            "--certificate-identity",
+            IDENTITY,
+            "--certificate-oidc-issuer",
+            ISSUER,
+            "--trusted-root",
+            &root,
+            &py_artifact,
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "not the statement's subject: {}",
+        describe(&out)
+    );
+
+    // sigstore-python attests (DSSE, SLSA provenance predicate); sc verifies.
+    let predicate = mock.write(
+        "predicate.json",
+        br#"{"buildDefinition":{"buildType":"https://example.com/t","externalParameters":{}},"runDetails":{"builder":{"id":"https://example.com/b"}}}"#,
+    );
+    let py_att = mock
+        .path("python-attestation.sigstore.json")
+        .display()
+        .to_string();
+    let out = run(
+        &python,
+        &[
+            "--trust-config",
+            &trust_config,
+            "attest",
+            "--predicate-type",
+            "https://slsa.dev/provenance/v1",
+            "--predicate",
+            &predicate,
+            "--identity-token",
+            &jwt,
+            "--bundle",
+            &py_att,
+            &py_artifact,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "sigstore-python attest: {}",
+        describe(&out)
+    );
+    let out = run(
+        sc,
+        &[
+            "verify-bundle",
+            "--bundle",
+            &py_att,
+            "--certificate-identity",
+            IDENTITY,
+            "--certificate-oidc-issuer",
+            ISSUER,
+            "--trusted-root",
+            &root,
+            &py_artifact,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "sc on sigstore-python's attestation: {}",
+        describe(&out)
+    );
+
+    // Services the trusted root does not vouch for: the self-check refuses the
+    // bundle and nothing is written.
+    let other_root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/sigstore-mock/trusted_root.json")
+        .display()
+        .to_string();
+    let refused = mock.path("refused.sigstore.json");
+    let out = run(
+        sc,
+        &[
+            "sign-bundle",
+            "--identity-token",
+            &jwt,
+            "--bundle",
+            refused.to_str().unwrap(),
+            "--signing-config",
+            &config,
+            "--trusted-root",
+            &other_root,
+            &artifact,
         ],
     );
     assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
@@ -396,6 +545,9 @@ fn keyless_signing_against_a_loopback_sigstore() {
         "{}",
         describe(&out)
     );
-    assert!(!dsse_bundle.exists(), "an unverifiable bundle was written");
-    println!("keyless interop: sc -> sigstore-python, sigstore-js, sc; sigstore-python -> sc: all verified");
+    assert!(!refused.exists(), "an unverifiable bundle was written");
+    println!(
+        "keyless interop: sc (message, DSSE) -> sigstore-python, sigstore-js, sc; \
+         sigstore-python (sign, attest) -> sc: all verified"
+    );
 }
