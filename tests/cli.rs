@@ -21,6 +21,8 @@ const COMMANDS: &[&[&str]] = &[
     &["db", "status"],
     &["db", "import"],
     &["generate-key-pair"],
+    &["verify-bundle"],
+    &["sign-bundle"],
     &["schema"],
 ];
 

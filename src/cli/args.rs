@@ -47,6 +47,10 @@ pub enum Command {
     Db(DbCommand),
     /// Write a cosign-compatible key pair (cosign.key, cosign.pub).
     GenerateKeyPair(GenerateKeyPairArgs),
+    /// Verify a Sigstore bundle for a file or digest, offline against a trusted root.
+    VerifyBundle(super::bundle::VerifyBundleArgs),
+    /// Sign a file (or an in-toto statement) keylessly into a Sigstore bundle v0.3.
+    SignBundle(super::bundle::SignBundleArgs),
     /// Print the JSON Schema of the configuration (stack files and the `security:` block).
     Schema(SchemaArgs),
 }

@@ -3,6 +3,7 @@
 //! [`crate::error::ErrorKind::exit_code`]). No security logic lives here.
 
 pub mod args;
+pub mod bundle;
 pub mod progress;
 mod scan;
 pub mod sign;
@@ -349,6 +350,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Db(cmd) => scan::db(cmd).await,
         Command::GenerateKeyPair(args) => sign::generate_key_pair(&args),
+        Command::VerifyBundle(args) => bundle::run(&args),
+        Command::SignBundle(args) => bundle::sign_run(&args).await,
         Command::Schema(args) => schema(&args),
     }
 }

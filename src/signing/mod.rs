@@ -5,10 +5,19 @@
 //! - [`cosign`]: cosign's formats: the simple-signing payload and the `.sig` image.
 //! - [`keybased`]: sign and verify registry images with a key (`--key`), reading
 //!   and writing what cosign reads and writes.
+//! - [`bundle`]: Sigstore bundles (v0.1-v0.3) and their offline verification
+//!   against a trusted root (`sc verify-bundle`).
+//! - [`keyless`]: keyless signing (OIDC token, Fulcio, Rekor) into a bundle v0.3,
+//!   each bundle verified against the trusted root before it is returned.
+//! - [`trust`]: `trusted_root.json` and `signing_config.json`.
 //!
-//! Status: key-based signing works without a transparency log (`--tlog-upload=false`);
-//! a signature's Rekor bundle is not checked yet. Keyless signing (Fulcio, Rekor) and
-//! Sigstore bundles are separate work (`sc image sign` without `--key` exits 4).
+//! Status: key-based image signing works without a transparency log
+//! (`--tlog-upload=false`); Sigstore bundles verify offline and sign keylessly.
+//! Keyless *image* signing (`sc image sign` without `--key`) is not connected yet (exit 4).
+
+pub mod bundle;
+pub mod keyless;
+pub mod trust;
 
 use std::collections::BTreeMap;
 
