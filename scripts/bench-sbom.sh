@@ -15,9 +15,9 @@ SYFT=${SYFT_BIN:-$(command -v syft || true)}
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # wall seconds and max RSS (KiB) of a command, via /usr/bin/time when present, else bash's TIMEFORMAT
 measure() {
-  local out
-  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
-  echo "$out"
+  local f; f=$(mktemp)
+  /usr/bin/time -o "$f" -f '%e %M' "$@" >/dev/null 2>&1 || true
+  tail -1 "$f"; rm -f "$f"
 }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
 
