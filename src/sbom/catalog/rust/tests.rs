@@ -211,47 +211,6 @@ fn truncations_and_noise_never_panic() {
     assert!(out.packages.is_empty());
 }
 
-/// Throughput of both binary probes on a file named by SC_PROBE_BENCH_FILE
-/// (`cargo test --release --lib probe_throughput -- --ignored --nocapture`).
-#[test]
-#[ignore = "a measurement, not a test"]
-fn probe_throughput() {
-    let Ok(path) = std::env::var("SC_PROBE_BENCH_FILE") else {
-        eprintln!("SC_PROBE_BENCH_FILE not set");
-        return;
-    };
-    let bin = std::fs::read(&path).unwrap();
-    let mb = bin.len() as f64 / 1e6;
-    for (name, cataloger) in [
-        ("go", &GoBinaryCataloger as &dyn Cataloger),
-        ("cargo-auditable", &CargoAuditableCataloger),
-    ] {
-        let entry = EntryInfo {
-            path: &path,
-            size: bin.len() as u64,
-            mode: 0o755,
-        };
-        let Some(Capture::Probe(mut probe)) = cataloger.wants(&entry) else {
-            continue;
-        };
-        let t = std::time::Instant::now();
-        let mut fed = 0usize;
-        for c in bin.chunks(64 * 1024) {
-            fed += c.len();
-            if probe.feed(c) == ProbeState::Done {
-                break;
-            }
-        }
-        let kept = probe.finish().map_or(0, |k| k.len());
-        let s = t.elapsed().as_secs_f64();
-        eprintln!(
-            "{name}: {:.1} of {mb:.1} MB fed in {s:.3}s ({:.0} MB/s), kept {kept} bytes",
-            fed as f64 / 1e6,
-            fed as f64 / 1e6 / s
-        );
-    }
-}
-
 #[test]
 fn mutated_lists_never_panic() {
     // An ELF header, padding, and the real binary's compressed list.
