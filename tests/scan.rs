@@ -275,3 +275,76 @@ fn database_export_import_status() {
         stderr(&out)
     );
 }
+
+#[test]
+fn results_are_cached_by_digest_and_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("XDG_CACHE_HOME", dir.path().to_str().unwrap())];
+    let ids = |o: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+        let mut ids: Vec<String> = v["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{}/{}", f["id"], f["package"]))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let first = sc(
+        &["image", "scan", &fixture(), "--offline", "--format", "json"],
+        &env,
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let cache_dir = dir.path().join("sc/scan-results");
+    let entries: Vec<_> = std::fs::read_dir(&cache_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "one cache entry: {entries:?}");
+    let second = sc(
+        &[
+            "image",
+            "scan",
+            &fixture(),
+            "--offline",
+            "--format",
+            "json",
+            "-v",
+        ],
+        &env,
+    );
+    assert!(
+        stderr(&second).contains("using cached scan results"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(ids(&first), ids(&second));
+    // A corrupt entry is detected, recomputed, and the results are the same.
+    std::fs::write(&entries[0], b"{not json").unwrap();
+    let third = sc(
+        &["image", "scan", &fixture(), "--offline", "--format", "json"],
+        &env,
+    );
+    assert!(stderr(&third).contains("corrupt"), "{}", stderr(&third));
+    assert_eq!(ids(&first), ids(&third));
+    // --no-cache neither reads nor writes.
+    let fourth = sc(
+        &[
+            "image",
+            "scan",
+            &fixture(),
+            "--offline",
+            "--format",
+            "json",
+            "--no-cache",
+            "-v",
+        ],
+        &env,
+    );
+    assert!(
+        !stderr(&fourth).contains("using cached"),
+        "{}",
+        stderr(&fourth)
+    );
+}

@@ -121,7 +121,7 @@ pub fn registry_client(access: &ImageAccessArgs) -> Result<Arc<RegistryClient>, 
         .map_err(|e| CliError::new(ErrorKind::InvalidConfig, e))
 }
 
-fn parse_platform(access: &ImageAccessArgs) -> Result<Platform, CliError> {
+pub(crate) fn parse_platform(access: &ImageAccessArgs) -> Result<Platform, CliError> {
     access
         .platform
         .parse()
@@ -212,7 +212,7 @@ pub fn write_output(path: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), 
 }
 
 /// Open the image a command names, with the access flags.
-fn open_image(
+pub(crate) fn open_image(
     image: &str,
     access: &ImageAccessArgs,
 ) -> Result<Box<dyn source::ImageSource>, CliError> {

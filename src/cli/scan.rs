@@ -10,7 +10,7 @@ use super::{catalog, write_output, CliError};
 use crate::context::ProcessEnv;
 use crate::error::ErrorKind;
 use crate::policy::{ExitPolicy, PolicyEnforcer};
-use crate::sbom::model::Inventory;
+use crate::scan::cache::ScanCache;
 use crate::scan::matching::match_inventory;
 use crate::scan::report::{self, DatabaseInfo, ScanReport};
 use crate::severity::Severity;
@@ -50,7 +50,8 @@ struct Outcome {
 #[allow(clippy::too_many_arguments)]
 fn report_and_exit(
     image: &str,
-    inventory: &Inventory,
+    image_digest: &str,
+    findings: Vec<crate::scan::Finding>,
     db: &Database,
     enforcer: &PolicyEnforcer,
     format: ScanFormat,
@@ -58,14 +59,10 @@ fn report_and_exit(
     started: Instant,
     quiet: bool,
 ) -> Result<Outcome, CliError> {
-    let matches = match_inventory(db, inventory).map_err(db_error)?;
-    for w in &matches.warnings {
-        tracing::debug!("{w}");
-    }
-    let digest = inventory.image.digest.parse().ok();
+    let digest = image_digest.parse().ok();
     let decision = enforcer.apply(
         digest.as_ref(),
-        matches.findings,
+        findings,
         time::OffsetDateTime::now_utc().date(),
     );
     let mut report = ScanReport::new(image, digest.as_ref(), decision);
@@ -143,10 +140,56 @@ pub async fn image_scan(args: &ScanArgs, quiet: bool) -> Result<u8, CliError> {
         &args.vex,
     )?;
     let (db, _) = open_db(args.db.as_deref())?;
+    // Results are cached by (manifest digest, scope, database): resolving the
+    // manifest is cheap, reading the layers is not.
+    let cache = if args.no_cache {
+        None
+    } else {
+        ScanCache::default_location()
+    };
+    let key = match &cache {
+        Some(_) => {
+            let src = super::open_image(&args.image, &args.access)?;
+            let resolved = src.resolve(&super::parse_platform(&args.access)?).await?;
+            let key = ScanCache::key(
+                &resolved.manifest_digest.to_string(),
+                args.scope.as_str(),
+                &db.meta().built_at,
+                db.record_count(),
+            );
+            Some((key, resolved.top_digest.to_string()))
+        }
+        None => None,
+    };
+    if let (Some(cache), Some((key, digest))) = (&cache, &key) {
+        if let Some(hit) = cache.get(key) {
+            tracing::info!("using cached scan results (--no-cache to rescan)");
+            let out = report_and_exit(
+                &args.image,
+                digest,
+                hit.findings,
+                &db,
+                &enforcer,
+                args.format,
+                args.output.as_deref(),
+                started,
+                quiet,
+            )?;
+            return Ok(out.exit);
+        }
+    }
     let inventory = catalog(&args.image, &args.access, args.scope, quiet).await?;
+    let matches = match_inventory(&db, &inventory).map_err(db_error)?;
+    for w in &matches.warnings {
+        tracing::debug!("{w}");
+    }
+    if let (Some(cache), Some((key, _))) = (&cache, &key) {
+        cache.put(key, &matches.findings, &matches.warnings);
+    }
     let out = report_and_exit(
         &args.image,
-        &inventory,
+        &inventory.image.digest,
+        matches.findings,
         &db,
         &enforcer,
         args.format,

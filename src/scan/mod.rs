@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::severity::Severity;
 
+pub mod cache;
 pub mod matching;
 pub mod report;
 
