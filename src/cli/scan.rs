@@ -42,6 +42,21 @@ fn open_db(flag: Option<&Path>) -> Result<(Database, DbLocation), CliError> {
     Ok((db, location))
 }
 
+/// A report in the chosen format; tables are colored only on a terminal (`to_stdout`).
+fn render(report: &ScanReport, format: ScanFormat, to_stdout: bool) -> String {
+    match format {
+        ScanFormat::Table => {
+            let color =
+                to_stdout && report::color_enabled(&ProcessEnv, std::io::stdout().is_terminal());
+            report::table(report, color)
+        }
+        ScanFormat::Json => report::json(report),
+        ScanFormat::Sarif => report::sarif(report),
+        ScanFormat::CyclonedxVex => report::cyclonedx_vex(report),
+        ScanFormat::Markdown => report::markdown(report),
+    }
+}
+
 /// Policy, report and output shared by `image scan` and `sbom scan`.
 struct Outcome {
     exit: u8,
@@ -75,17 +90,7 @@ fn report_and_exit(
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     report.duration_ms = started.elapsed().as_millis() as u64;
-    let text = match format {
-        ScanFormat::Table => {
-            let color = output.is_none()
-                && report::color_enabled(&ProcessEnv, std::io::stdout().is_terminal());
-            report::table(&report, color)
-        }
-        ScanFormat::Json => report::json(&report),
-        ScanFormat::Sarif => report::sarif(&report),
-        ScanFormat::CyclonedxVex => report::cyclonedx_vex(&report),
-        ScanFormat::Markdown => report::markdown(&report),
-    };
+    let text = render(&report, format, output.is_none());
     write_output(output, text.as_bytes())?;
     if let Ok(Some(path)) = report::append_step_summary(&ProcessEnv, &report::markdown(&report)) {
         tracing::info!("summary appended to {}", path.display());
@@ -296,16 +301,7 @@ pub fn sbom_scan(
         built_at: Some(db.meta().built_at.clone()),
     });
     report.duration_ms = started.elapsed().as_millis() as u64;
-    let text = match format {
-        ScanFormat::Table => report::table(
-            &report,
-            report::color_enabled(&ProcessEnv, std::io::stdout().is_terminal()),
-        ),
-        ScanFormat::Json => report::json(&report),
-        ScanFormat::Sarif => report::sarif(&report),
-        ScanFormat::CyclonedxVex => report::cyclonedx_vex(&report),
-        ScanFormat::Markdown => report::markdown(&report),
-    };
+    let text = render(&report, format, true);
     write_output(None, text.as_bytes())?;
     if !quiet {
         tracing::info!("{} package URLs matched", purls.len());
