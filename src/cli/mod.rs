@@ -241,6 +241,17 @@ async fn catalog(
     quiet: bool,
 ) -> Result<crate::sbom::model::Inventory, CliError> {
     let src = open_image(image, access)?;
+    catalog_source(src.as_ref(), None, access, scope, quiet).await
+}
+
+/// Catalog an opened image, reusing its resolved manifest when the caller has it.
+pub(crate) async fn catalog_source(
+    src: &dyn source::ImageSource,
+    resolved: Option<&source::ResolvedImage>,
+    access: &ImageAccessArgs,
+    scope: crate::config::SbomScope,
+    quiet: bool,
+) -> Result<crate::sbom::model::Inventory, CliError> {
     let bar = progress::Bar::new("reading layers", !quiet);
     let opts = crate::sbom::GenerateOptions {
         platform: parse_platform(access)?,
@@ -248,7 +259,10 @@ async fn catalog(
         progress: bar.as_ref().map(|b| b.callback()),
         ..Default::default()
     };
-    let result = crate::sbom::catalog_image(src.as_ref(), &opts).await;
+    let result = match resolved {
+        Some(image) => crate::sbom::catalog_resolved(src, image, &opts).await,
+        None => crate::sbom::catalog_image(src, &opts).await,
+    };
     if let Some(b) = bar {
         b.finish();
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::args::{DbCommand, ScanArgs, ScanFormat};
-use super::{catalog, write_output, CliError};
+use super::{write_output, CliError};
 use crate::context::ProcessEnv;
 use crate::error::ErrorKind;
 use crate::policy::{ExitPolicy, PolicyEnforcer};
@@ -152,10 +152,11 @@ pub async fn image_scan(args: &ScanArgs, quiet: bool) -> Result<u8, CliError> {
     } else {
         ScanCache::default_location()
     };
+    // The image is opened and resolved once, for the cache key and for cataloging.
+    let src = super::open_image(&args.image, &args.access)?;
+    let resolved = src.resolve(&super::parse_platform(&args.access)?).await?;
     let key = match &cache {
         Some(_) => {
-            let src = super::open_image(&args.image, &args.access)?;
-            let resolved = src.resolve(&super::parse_platform(&args.access)?).await?;
             let key = ScanCache::key(
                 &resolved.manifest_digest.to_string(),
                 args.scope.as_str(),
@@ -183,7 +184,14 @@ pub async fn image_scan(args: &ScanArgs, quiet: bool) -> Result<u8, CliError> {
             return Ok(out.exit);
         }
     }
-    let inventory = catalog(&args.image, &args.access, args.scope, quiet).await?;
+    let inventory = super::catalog_source(
+        src.as_ref(),
+        Some(&resolved),
+        &args.access,
+        args.scope,
+        quiet,
+    )
+    .await?;
     let matches = match_inventory(&db, &inventory).map_err(db_error)?;
     for w in &matches.warnings {
         tracing::debug!("{w}");

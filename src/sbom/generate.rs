@@ -63,6 +63,15 @@ pub async fn catalog_image(
     opts: &GenerateOptions,
 ) -> Result<Inventory, SbomError> {
     let image = source.resolve(&opts.platform).await?;
+    catalog_resolved(source, &image, opts).await
+}
+
+/// Catalog an image already resolved from `source` (no second manifest read).
+pub async fn catalog_resolved(
+    source: &dyn ImageSource,
+    image: &ResolvedImage,
+    opts: &GenerateOptions,
+) -> Result<Inventory, SbomError> {
     let mut inputs: Vec<LayerInput> = Vec::new();
     for layer in image.layers() {
         let reader = source::open_layer(source, &layer, opts.limits, false).await?;
@@ -76,7 +85,7 @@ pub async fn catalog_image(
     })
     .await
     .map_err(|e| SbomError::Task(e.to_string()))??;
-    Ok(assemble(&image, scans, &catalogers, opts.scope))
+    Ok(assemble(image, scans, &catalogers, opts.scope))
 }
 
 /// Image facts for the inventory.

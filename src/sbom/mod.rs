@@ -14,7 +14,7 @@ pub mod model;
 pub mod purl;
 pub mod walker;
 
-pub use generate::{catalog_image, GenerateOptions, SbomError};
+pub use generate::{catalog_image, catalog_resolved, GenerateOptions, SbomError};
 
 use serde::{Deserialize, Serialize};
 
