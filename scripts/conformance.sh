@@ -2,19 +2,15 @@
 # Sigstore conformance: run the sigstore-conformance suite's offline verification
 # cases (bundle-verify/*, each with the artifact file and with its sha256: digest)
 # through sc's protocol adapter, `sc-conformance` (tests/conformance.rs), plus the
-# targeted-tampering tests built on the same assets; then keyless signing against
-# a loopback mock Fulcio + Rekor with sigstore-python and sigstore-js as
-# independent clients (tests/keyless_mock.rs). Exits non-zero on any failure.
+# targeted-tampering tests built on the same assets. (The keyless tests against
+# the loopback mock run in scripts/test.sh.) Exits non-zero on any failure.
 #
 # Needs:
 #   - the suite's assets (data): $SC_CONFORMANCE_ASSETS, else
 #     ../shared/conformance/sigstore-conformance-assets beside the clone;
 #   - the public-good trusted_root.json for the cases that bring none: taken from
 #     the sigstore PyPI package (sigstore-python ships a copy), installed here into
-#     .cache/sigstore-python, idempotently (its `sigstore` CLI is also the
-#     independent verifier and signer of the keyless test);
-#   - Node.js: scripts/sigstore-mock (npm @sigstore/mock, @sigstore/verify)
-#     installed into .cache/sigstore-mock, idempotently.
+#     .cache/sigstore-python by scripts/install-test-deps.sh, idempotently.
 # The suite's own pytest harness is not on PyPI (it lives in its GitHub
 # repository), so the Rust test applies its rules to the asset folders itself.
 set -euo pipefail
@@ -31,13 +27,9 @@ if [ ! -d "$assets/bundle-verify" ]; then
 fi
 assets="$(cd "$assets" && pwd)"
 
+# sigstore-python (for its public-good trusted root) and the Sigstore mock.
+scripts/install-test-deps.sh
 venv=.cache/sigstore-python
-if ! "$venv/bin/python" -c 'import sigstore, sys; sys.exit(sigstore.__version__ != "4.5.1")' 2>/dev/null; then
-  echo "conformance: installing sigstore==4.5.1 (for its public-good trusted root) into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1
-fi
 public_good="$("$venv/bin/python" - <<'PY'
 import pathlib, sigstore
 store = pathlib.Path(sigstore.__file__).parent / "_store"
@@ -57,17 +49,8 @@ export SC_PUBLIC_GOOD_TRUSTED_ROOT="$public_good"
 echo "conformance: assets $SC_CONFORMANCE_ASSETS"
 echo "conformance: public-good trusted root $SC_PUBLIC_GOOD_TRUSTED_ROOT"
 
-# The loopback Sigstore for the keyless signing test.
 mock=.cache/sigstore-mock
-mkdir -p "$mock"
-if ! cmp -s scripts/sigstore-mock/package.json "$mock/package.json" \
-   || [ ! -d "$mock/node_modules/@sigstore/mock" ]; then
-  echo "conformance: installing the Sigstore mock (npm) into $mock"
-  cp scripts/sigstore-mock/package.json "$mock/"
-  (cd "$mock" && npm install --silent --no-audit --no-fund >/dev/null)
-fi
-cp scripts/sigstore-mock/*.js "$mock/"
 export SC_SIGSTORE_MOCK="$PWD/$mock"
 export SC_SIGSTORE_PYTHON="$PWD/$venv/bin/sigstore"
 
-cargo test --test conformance --test keyless_mock -- --nocapture --test-threads 1
+cargo test --test conformance -- --nocapture --test-threads 1

@@ -21,6 +21,10 @@ have openssl || need+=(openssl)
 have skopeo || need+=(skopeo)
 have umoci || need+=(umoci)
 have python3 || need+=(python3)
+python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
+# Node.js: the loopback Sigstore mock, sigstore-js, node semver
+have node || need+=(nodejs)
+have npm || need+=(npm)
 # native version comparators, for sc-version's differential tests
 have rpm || need+=(rpm)
 [ -e /usr/lib/python3/dist-packages/rpm ] || need+=(python3-rpm)
@@ -43,6 +47,24 @@ python_and_node() {
   if [ ! -d "$dir/node_modules/semver" ] && command -v npm >/dev/null; then
     mkdir -p "$dir" && (cd "$dir" && npm install -s --no-audit --no-fund semver >/dev/null)
   fi
+  # sigstore-python 4.5.1: an independent signer/verifier for the keyless tests
+  local venv=.cache/sigstore-python
+  if ! "$venv/bin/python" -c 'import sigstore, sys; sys.exit(sigstore.__version__ != "4.5.1")' 2>/dev/null; then
+    echo "install-test-deps: installing sigstore==4.5.1 into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1
+  fi
+  # the loopback Fulcio/Rekor (npm @sigstore/mock) and sigstore-js's verifier
+  local mock=.cache/sigstore-mock
+  mkdir -p "$mock"
+  if ! cmp -s scripts/sigstore-mock/package.json "$mock/package.json" \
+     || [ ! -d "$mock/node_modules/@sigstore/mock" ]; then
+    echo "install-test-deps: installing the Sigstore mock (npm) into $mock"
+    cp scripts/sigstore-mock/package.json "$mock/"
+    (cd "$mock" && npm install --silent --no-audit --no-fund >/dev/null)
+  fi
+  cp scripts/sigstore-mock/*.js "$mock/"
 }
 
 if [ ${#need[@]} -eq 0 ]; then

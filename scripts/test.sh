@@ -13,5 +13,9 @@ RUSTFLAGS="-C target-feature=+crt-static" \
 export SC_STATIC_BINARY="$PWD/target/static/x86_64-unknown-linux-gnu/release/sc"
 export SC_NODE_SEMVER_DIR="$PWD/.cache/node-semver"
 export SC_REQUIRE_SCHEMA_VALIDATION=1   # schema checks fail instead of skipping
+# the loopback Sigstore (Fulcio/Rekor mock) and sigstore-python for keyless tests
+export SC_SIGSTORE_MOCK="$PWD/.cache/sigstore-mock"
+export SC_SIGSTORE_PYTHON="$PWD/.cache/sigstore-python/bin/sigstore"
+export SC_REQUIRE_SIGSTORE_MOCK=1
 cargo test --workspace --all-targets
 cargo test --workspace --doc

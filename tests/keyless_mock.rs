@@ -8,96 +8,15 @@
 //! - both for message signatures and for in-toto statements (DSSE);
 //! - the conformance adapter's sign-bundle / verify-bundle round trip.
 //!
-//! Environment (set by scripts/conformance.sh, which installs both):
-//! - `SC_SIGSTORE_MOCK`: a directory with mock-server.js, js-verify.js and
-//!   their node_modules;
-//! - `SC_SIGSTORE_PYTHON`: the `sigstore` executable of sigstore-python 4.5.1.
-//!
-//! Unset: the test prints a note and passes without running.
+//! Environment (set by scripts/test.sh; scripts/install-test-deps.sh installs both):
+//! see tests/support/sigstore.rs. Unset (a bare `cargo test`): the test prints a
+//! note and passes without running; scripts/test.sh makes it required.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-use base64::Engine;
+use std::process::{Command, Output};
 
-const IDENTITY: &str = "ci@example.com";
-const ISSUER: &str = "https://oidc.mock.example";
-
-struct Mock {
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Mock {
-    fn start(tools: &Path) -> Mock {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = tempfile::tempdir().unwrap();
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        let child = Command::new("node")
-            .arg(tools.join("mock-server.js"))
-            .arg(dir.path())
-            .arg(port.to_string())
-            .current_dir(tools)
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("node (Node.js) is needed for the Sigstore mock");
-        let mock = Mock { child, dir };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !(mock.path("trust_config.json").exists()
-            && TcpStream::connect(("127.0.0.1", port)).is_ok())
-        {
-            assert!(
-                Instant::now() < deadline,
-                "the mock did not start: {}",
-                std::fs::read_to_string(mock.path("server.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        mock
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap();
-        p.display().to_string()
-    }
-}
-
-/// An unsigned JWT with the claims Fulcio (and sigstore-python) look at; the
-/// mock does not check signatures.
-fn token() -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let b = |v: serde_json::Value| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
-    };
-    format!(
-        "{}.{}.c2ln",
-        b(serde_json::json!({"alg": "none"})),
-        b(serde_json::json!({
-            "iss": ISSUER, "sub": IDENTITY, "email": IDENTITY, "email_verified": true,
-            "aud": "sigstore", "iat": now, "nbf": now, "exp": now + 3600,
-        }))
-    )
-}
+use support::sigstore::{token, SigstoreMock as Mock, IDENTITY, ISSUER};
 
 fn run(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Output {
     Command::new(program)
@@ -120,8 +39,8 @@ fn describe(out: &Output) -> String {
 #[test]
 fn keyless_signing_against_a_loopback_sigstore() {
     let (Some(tools), Some(python)) = (
-        std::env::var_os("SC_SIGSTORE_MOCK").map(PathBuf::from),
-        std::env::var_os("SC_SIGSTORE_PYTHON").map(PathBuf::from),
+        support::sigstore::mock_tools(),
+        support::sigstore::sigstore_python(),
     ) else {
         eprintln!("note: SC_SIGSTORE_MOCK / SC_SIGSTORE_PYTHON are not set; the keyless signing interop test did not run (scripts/conformance.sh runs it)");
         return;

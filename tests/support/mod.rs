@@ -10,6 +10,8 @@
 //! with that hint rather than skipping it.
 #![allow(dead_code)]
 
+pub mod sigstore;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
