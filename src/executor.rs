@@ -11,22 +11,45 @@
 //!
 //! The operations themselves are behind [`Operations`], so the orchestration is
 //! independent of how each step is done. [`NativeOperations`] is sc's in-process
-//! implementation; its steps report "not implemented yet" until the scanner,
-//! SBOM engine, signer and provenance generator land.
+//! implementation: the scanner and SBOM engine share one catalog of the image,
+//! results are cached by digest ([`ScanCache`]), key-based signing is
+//! idempotent (an image already signed with the same key and payload is not
+//! signed again), and registry faults are retried with backoff by the
+//! registry client's [`crate::registry::RetryPolicy`].
+//!
+//! Seams still to be wired to the attestation and keyless-signing work:
+//! [`attach_sbom`] and [`attach_provenance`] return the generated document
+//! without attaching it; [`sign_keyless`] fails with [`KeylessNotWired`].
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use async_trait::async_trait;
 use serde::Serialize;
 
-use crate::config::{ProvenanceConfig, SbomConfig, ScanConfig, SecurityDescriptor, SigningConfig};
-use crate::context::ExecutionContext;
+use crate::config::{
+    KeyRef, ProvenanceConfig, SbomConfig, SbomFormat, SbomScope, ScanConfig, SecurityDescriptor,
+    SigningConfig,
+};
+use crate::context::{Env, ExecutionContext};
 use crate::error::{ErrorKind, NotImplemented, SecurityError};
-use crate::provenance::Provenance;
+use crate::policy::PolicyEnforcer;
+use crate::provenance::{Provenance, ProvenanceMetadata};
 use crate::reference::ImageReference;
-use crate::sbom::Sbom;
+use crate::registry::RegistryClient;
+use crate::sbom::model::Inventory;
+use crate::sbom::{Sbom, SbomMetadata};
+use crate::scan::cache::{CachedSbom, ScanCache};
+use crate::scan::report::ScanReport;
 use crate::scan::ScanResult;
-use crate::signing::SignResult;
+use crate::signing::keybased;
+use crate::signing::keys::{KeyError, Password, SigningKey};
+use crate::signing::{SignOptions, SignResult};
+use crate::source::RegistrySource;
+use crate::source::{ImageSource, Platform, ResolvedImage};
+use crate::vulndb::Database;
 
 /// Boxed cause of an operation failure.
 pub type OperationError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -60,43 +83,540 @@ pub trait Operations: Send + Sync {
     ) -> Result<Provenance, OperationError>;
 }
 
-/// sc's in-process operations. Steps not built yet fail with [`NotImplemented`].
-#[derive(Debug, Default, Clone)]
-pub struct NativeOperations;
+/// Where [`NativeOperations`] read images, databases and keys, and keep results.
+#[derive(Clone)]
+pub struct NativeOptions {
+    /// Registry client (its [`crate::registry::RetryPolicy`] retries transient faults with backoff).
+    pub registry: Arc<RegistryClient>,
+    /// Platform selected from multi-platform images.
+    pub platform: Platform,
+    /// Result cache for scan matches and SBOMs; `None` is `--no-cache`.
+    pub cache: Option<ScanCache>,
+    /// Vulnerability database directory overriding `scan.dbPath` (else `SC_DB_DIR`,
+    /// the user cache, the bundled seed — see [`crate::vulndb::locate`]).
+    pub db_dir: Option<PathBuf>,
+    /// Directory relative paths in the configuration (keys, ignore files, VEX,
+    /// SBOM output) are resolved against: the project directory.
+    pub base_dir: PathBuf,
+    /// Environment the key passwords (`signing.passwordEnv`) and `env://` keys are read from.
+    pub env: Arc<dyn Env + Send + Sync>,
+    /// CI, git and OIDC facts for provenance and keyless signing.
+    pub context: ExecutionContext,
+}
+
+impl std::fmt::Debug for NativeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeOptions")
+            .field("platform", &self.platform)
+            .field("cache", &self.cache)
+            .field("db_dir", &self.db_dir)
+            .field("base_dir", &self.base_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NativeOptions {
+    /// Options with `registry`, the default platform and cache, the process
+    /// environment, and the current directory as base.
+    pub fn new(registry: Arc<RegistryClient>) -> Self {
+        NativeOptions {
+            registry,
+            platform: Platform::default(),
+            cache: ScanCache::default_location(),
+            db_dir: None,
+            base_dir: PathBuf::from("."),
+            env: Arc::new(crate::context::ProcessEnv),
+            context: ExecutionContext::default(),
+        }
+    }
+}
+
+type Shared<T> = Arc<tokio::sync::OnceCell<Arc<T>>>;
+
+/// sc's in-process operations: the scanner and SBOM engine over one catalog of
+/// the image (the layers are read once per image, even when both run), and
+/// key-based signing. Attaching SBOM and provenance attestations goes through
+/// [`attach_sbom`] and [`attach_provenance`]; keyless signing through
+/// [`sign_keyless`].
+pub struct NativeOperations {
+    options: NativeOptions,
+    inventories: Mutex<HashMap<String, Shared<Inventory>>>,
+    databases: Mutex<HashMap<Option<PathBuf>, Shared<Database>>>,
+    keys: Mutex<HashMap<String, Shared<SigningKey>>>,
+}
+
+impl std::fmt::Debug for NativeOperations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeOperations")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One value per key, computed once even when asked for concurrently.
+async fn once<K, T, E, F, Fut>(
+    map: &Mutex<HashMap<K, Shared<T>>>,
+    key: K,
+    init: F,
+) -> Result<Arc<T>, E>
+where
+    K: std::hash::Hash + Eq,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let cell = map
+        .lock()
+        .expect("operations cache lock")
+        .entry(key)
+        .or_default()
+        .clone();
+    cell.get_or_try_init(|| async { init().await.map(Arc::new) })
+        .await
+        .cloned()
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl NativeOperations {
+    /// Operations with `options`.
+    pub fn new(options: NativeOptions) -> Self {
+        NativeOperations {
+            options,
+            inventories: Mutex::default(),
+            databases: Mutex::default(),
+            keys: Mutex::default(),
+        }
+    }
+
+    /// The options.
+    pub fn options(&self) -> &NativeOptions {
+        &self.options
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.options.base_dir.join(p)
+        }
+    }
+
+    fn source(&self, image: &ImageReference) -> RegistrySource {
+        RegistrySource::new(self.options.registry.clone(), image.clone())
+    }
+
+    /// The image's manifest digest for `platform` (one manifest read; cheap).
+    async fn resolve(&self, image: &ImageReference) -> Result<ResolvedImage, OperationError> {
+        Ok(self.source(image).resolve(&self.options.platform).await?)
+    }
+
+    /// The image's package inventory, cataloged once per (manifest, scope).
+    async fn inventory(
+        &self,
+        image: &ImageReference,
+        resolved: &ResolvedImage,
+        scope: SbomScope,
+    ) -> Result<Arc<Inventory>, OperationError> {
+        let key = format!("{}|{}", resolved.manifest_digest, scope.as_str());
+        once(&self.inventories, key, || async {
+            let src = self.source(image);
+            let opts = crate::sbom::GenerateOptions {
+                platform: self.options.platform.clone(),
+                scope,
+                ..Default::default()
+            };
+            let inv = crate::sbom::catalog_resolved(&src, resolved, &opts).await?;
+            for w in &inv.warnings {
+                tracing::warn!("{image}: {w}");
+            }
+            Ok::<_, OperationError>(inv)
+        })
+        .await
+    }
+
+    async fn database(&self, config: &ScanConfig) -> Result<Arc<Database>, OperationError> {
+        let dir = self
+            .options
+            .db_dir
+            .clone()
+            .or_else(|| config.db_path.as_deref().map(|p| self.path(p)));
+        let db = once(&self.databases, dir.clone(), || async move {
+            tokio::task::spawn_blocking(move || crate::vulndb::open_located(dir.as_deref()))
+                .await
+                .map_err(|e| OperationError::from(e.to_string()))?
+                .map(|(db, _)| db)
+                .map_err(OperationError::from)
+        })
+        .await?;
+        if let Some(max) = config.max_db_age() {
+            let age = db.status().age_seconds;
+            if age > max.as_secs() {
+                return Err(format!(
+                    "the vulnerability database is {age}s old, older than maxDbAge ({}s): update it with `sc db sync` or `sc db import`",
+                    max.as_secs()
+                )
+                .into());
+            }
+        }
+        Ok(db)
+    }
+
+    fn enforcer(&self, config: &ScanConfig) -> Result<PolicyEnforcer, OperationError> {
+        let mut e = PolicyEnforcer::from_config(config);
+        if let Some(f) = &config.ignore_file {
+            e.load_ignore_file(&self.path(f))?;
+        }
+        for v in &config.vex {
+            e.load_vex(&self.path(v))?;
+        }
+        Ok(e)
+    }
+
+    async fn signing_key(&self, config: &SigningConfig) -> Result<Arc<SigningKey>, OperationError> {
+        let Some(key_ref) = config.private_key_ref() else {
+            return Err(Box::new(MissingKeyError));
+        };
+        let password_env = config.password_env().to_string();
+        let cache_key = format!("{key_ref:?}|{password_env}");
+        let env = self.options.env.clone();
+        let path = match &key_ref {
+            KeyRef::Path(p) => Some(self.path(&p.to_string_lossy())),
+            KeyRef::Env(_) => None,
+        };
+        once(&self.keys, cache_key, || async move {
+            tokio::task::spawn_blocking(move || {
+                let password = || match env.var(&password_env) {
+                    Some(p) => Ok(Password::new(p.into_bytes())),
+                    None => Err(KeyError::Password(format!(
+                        "the signing key is encrypted and {password_env} (signing.passwordEnv) is not set; set it (it may be empty)"
+                    ))),
+                };
+                match (&key_ref, path) {
+                    (_, Some(p)) => SigningKey::from_file(&p, password),
+                    (KeyRef::Env(name), None) => match env.var(name) {
+                        Some(pem) => SigningKey::from_pem(pem.as_bytes(), password),
+                        None => Err(KeyError::Password(format!(
+                            "signing.privateKey names env://{name}, which is not set"
+                        ))),
+                    },
+                    (KeyRef::Path(_), None) => unreachable!("paths are resolved above"),
+                }
+            })
+            .await
+            .map_err(|e| OperationError::from(e.to_string()))?
+            .map_err(OperationError::from)
+        })
+        .await
+    }
+
+    /// Write the SBOM where `sbom.output` says (default `.sc/artifacts/sbom/`).
+    fn write_sbom_output(
+        &self,
+        image: &ImageReference,
+        config: &SbomConfig,
+        sbom: &Sbom,
+    ) -> Result<(), OperationError> {
+        let dir = match config.output.as_ref().and_then(|o| o.path.as_deref()) {
+            Some(p) => self.path(p),
+            None => self.path(".sc/artifacts/sbom"),
+        };
+        std::fs::create_dir_all(&dir)?;
+        let name = image
+            .repository
+            .rsplit('/')
+            .next()
+            .unwrap_or("image")
+            .to_string();
+        let hex = sbom
+            .image_digest
+            .split_once(':')
+            .map(|(_, h)| &h[..h.len().min(12)])
+            .unwrap_or("");
+        let ext = match config.format() {
+            SbomFormat::CycloneDxXml => "xml",
+            SbomFormat::SpdxTagValue => "spdx",
+            _ => "json",
+        };
+        let file = dir.join(format!("{name}-{hex}.{}.{ext}", config.format().as_str()));
+        let tmp = dir.join(format!(
+            ".{}.tmp",
+            file.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        std::fs::write(&tmp, &sbom.content)?;
+        std::fs::rename(&tmp, &file)?;
+        tracing::info!("SBOM of {image} written to {}", file.display());
+        Ok(())
+    }
+}
+
+/// Key-based signing was configured without a key.
+#[derive(Debug, thiserror::Error)]
+#[error("signing is key-based (keyless: false) but no signing.privateKey is configured")]
+pub struct MissingKeyError;
+
+/// Keyless signing inside the executor is not connected yet.
+#[derive(Debug, thiserror::Error)]
+#[error("keyless signing is not wired into the executor yet: use key-based signing (signing.keyless: false with signing.privateKey), or sign with `sc image sign` after the release")]
+pub struct KeylessNotWired;
+
+/// Seam: keyless image signing for the executor. It will call the keyless
+/// signer (Fulcio certificate, Rekor entry) with the context's OIDC token; until
+/// that is wired in, it fails with [`KeylessNotWired`].
+pub async fn sign_keyless(
+    _registry: &RegistryClient,
+    _image: &ImageReference,
+    _config: &SigningConfig,
+    _context: &ExecutionContext,
+) -> Result<SignResult, OperationError> {
+    Err(Box::new(KeylessNotWired))
+}
+
+/// Seam: attach a generated SBOM to `image` as a (signed) in-toto attestation
+/// when `sbom.attach` is enabled. The attestation functions are not wired in
+/// yet: this returns the SBOM unchanged without attaching it (and logs that).
+pub async fn attach_sbom(
+    _registry: &RegistryClient,
+    image: &ImageReference,
+    sbom: Sbom,
+    config: &SbomConfig,
+) -> Result<Sbom, OperationError> {
+    if config.attach_enabled() {
+        tracing::warn!("{image}: SBOM attestation is not wired into the executor yet; the SBOM was generated but not attached");
+    }
+    Ok(sbom)
+}
+
+/// Seam: attach generated provenance to `image` as a signed SLSA attestation
+/// when `provenance.attach` is enabled. Not wired in yet: returns the
+/// provenance unchanged without attaching it (and logs that).
+pub async fn attach_provenance(
+    _registry: &RegistryClient,
+    image: &ImageReference,
+    provenance: Provenance,
+    config: &ProvenanceConfig,
+) -> Result<Provenance, OperationError> {
+    if config.attach_enabled() {
+        tracing::warn!("{image}: provenance attestation is not wired into the executor yet; the provenance was generated but not attached");
+    }
+    Ok(provenance)
+}
+
+/// SLSA v1.0 provenance (an in-toto statement) for `image` from the execution
+/// context: subject digest, builder id, source repository and commit.
+pub fn provenance_statement(
+    image: &ImageReference,
+    config: &ProvenanceConfig,
+    context: &ExecutionContext,
+) -> Result<Provenance, OperationError> {
+    let digest = image
+        .digest
+        .as_ref()
+        .ok_or("provenance needs an image pinned by digest")?;
+    let (algorithm, hex) = digest
+        .to_string()
+        .split_once(':')
+        .map(|(a, h)| (a.to_string(), h.to_string()))
+        .ok_or("malformed digest")?;
+    let builder_id = config
+        .builder_id
+        .clone()
+        .unwrap_or_else(|| context.builder_id().to_string());
+    let git = context.git.as_ref().filter(|_| config.include_git());
+    let mut deps = Vec::new();
+    if let Some(g) = git {
+        if let (Some(repo), Some(sha)) = (&g.repo_url, &g.commit_sha) {
+            deps.push(serde_json::json!({
+                "uri": format!("git+{repo}"),
+                "digest": {"gitCommit": sha}
+            }));
+        }
+    }
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{
+            "name": format!("{}/{}", image.registry, image.repository),
+            "digest": {algorithm: hex}
+        }],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {
+            "buildDefinition": {
+                "buildType": BUILD_TYPE,
+                "externalParameters": {
+                    "image": image.to_string(),
+                    "source": git.and_then(|g| g.repo_url.clone()),
+                    "ref": git.and_then(|g| g.git_ref.clone()),
+                },
+                "resolvedDependencies": deps,
+            },
+            "runDetails": {
+                "builder": {"id": builder_id},
+                "metadata": {
+                    "invocationId": context.build.invocation_id,
+                },
+            }
+        }
+    });
+    Ok(Provenance {
+        format: config.format().as_str().to_string(),
+        content: serde_json::to_vec(&statement)?,
+        image_digest: digest.to_string(),
+        generated_at: now_rfc3339(),
+        metadata: ProvenanceMetadata {
+            slsa_version: "1.0".into(),
+            builder_id,
+            build_type: BUILD_TYPE.into(),
+        },
+    })
+}
+
+/// The build type URI of provenance `sc` writes.
+pub const BUILD_TYPE: &str = "https://github.com/simple-container-com/sc/release@v1";
 
 #[async_trait]
 impl Operations for NativeOperations {
     async fn scan(
         &self,
-        _: &ImageReference,
-        _: &ScanConfig,
+        image: &ImageReference,
+        config: &ScanConfig,
     ) -> Result<Vec<ScanResult>, OperationError> {
-        Err(Box::new(NotImplemented {
-            what: "vulnerability scanning".into(),
-        }))
+        let started = Instant::now();
+        let enforcer = self.enforcer(config)?;
+        let db = self.database(config).await?;
+        let resolved = self.resolve(image).await?;
+        let scope = SbomScope::Squashed;
+        let key = ScanCache::key(
+            &resolved.manifest_digest.to_string(),
+            scope.as_str(),
+            &db.meta().built_at,
+            db.record_count(),
+        );
+        let cached = self.options.cache.as_ref().and_then(|c| c.get(&key));
+        let findings = match cached {
+            Some(hit) => {
+                tracing::info!("{image}: using cached scan results");
+                hit.findings
+            }
+            None => {
+                let inventory = self.inventory(image, &resolved, scope).await?;
+                let (db2, inv) = (db.clone(), inventory.clone());
+                let matches = tokio::task::spawn_blocking(move || {
+                    crate::scan::matching::match_inventory(&db2, &inv)
+                })
+                .await
+                .map_err(|e| OperationError::from(e.to_string()))??;
+                if let Some(c) = &self.options.cache {
+                    c.put(&key, &matches.findings, &matches.warnings);
+                }
+                matches.findings
+            }
+        };
+        let digest = resolved.top_digest.clone();
+        let decision = enforcer.apply(
+            Some(&digest),
+            findings,
+            time::OffsetDateTime::now_utc().date(),
+        );
+        for w in &decision.warnings {
+            tracing::warn!("{image}: {w}");
+        }
+        let mut report = ScanReport::new(image.to_string(), Some(&digest), decision);
+        report.scanned_at = now_rfc3339();
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        Ok(vec![report.to_scan_result()])
     }
+
     async fn sign(
         &self,
-        _: &ImageReference,
-        _: &SigningConfig,
+        image: &ImageReference,
+        config: &SigningConfig,
     ) -> Result<SignResult, OperationError> {
-        Err(Box::new(NotImplemented {
-            what: "image signing".into(),
-        }))
+        if config.is_keyless() {
+            return sign_keyless(&self.options.registry, image, config, &self.options.context)
+                .await;
+        }
+        let key = self.signing_key(config).await?;
+        let options = SignOptions {
+            tlog_upload: config.tlog_upload(),
+            rekor_url: config.rekor_url.clone(),
+            ..SignOptions::default()
+        };
+        let outcome = keybased::sign(&self.options.registry, image, &key, &options).await?;
+        if outcome.already_signed {
+            tracing::info!("{image}: already signed with this key; nothing pushed");
+        }
+        Ok(outcome.result)
     }
-    async fn sbom(&self, _: &ImageReference, _: &SbomConfig) -> Result<Sbom, OperationError> {
-        Err(Box::new(NotImplemented {
-            what: "SBOM generation".into(),
-        }))
+
+    async fn sbom(
+        &self,
+        image: &ImageReference,
+        config: &SbomConfig,
+    ) -> Result<Sbom, OperationError> {
+        let resolved = self.resolve(image).await?;
+        let format = config.format();
+        let scope = config.scope();
+        let key = ScanCache::sbom_key(
+            &resolved.manifest_digest.to_string(),
+            scope.as_str(),
+            format.as_str(),
+        );
+        let entry = match self.options.cache.as_ref().and_then(|c| c.get_sbom(&key)) {
+            Some(hit) => {
+                tracing::info!("{image}: using the cached SBOM");
+                hit
+            }
+            None => {
+                let inventory = self.inventory(image, &resolved, scope).await?;
+                let generated_at = time::OffsetDateTime::now_utc();
+                let opts = crate::sbom::format::RenderOptions {
+                    generated_at,
+                    ..crate::sbom::format::RenderOptions::now()
+                };
+                let bytes = crate::sbom::format::render(&inventory, format, &opts)?;
+                let content = String::from_utf8(bytes)?;
+                let entry = CachedSbom::new(
+                    format.as_str(),
+                    inventory.packages.len(),
+                    content,
+                    now_rfc3339(),
+                );
+                if let Some(c) = &self.options.cache {
+                    c.put_sbom(&key, &entry);
+                }
+                entry
+            }
+        };
+        let sbom = Sbom {
+            format: entry.format,
+            digest: entry.sha256,
+            content: entry.content.into_bytes(),
+            image_digest: resolved.top_digest.to_string(),
+            generated_at: entry.generated_at,
+            metadata: SbomMetadata {
+                tool_name: crate::TOOL_NAME.into(),
+                tool_version: crate::TOOL_VERSION.into(),
+                package_count: entry.package_count,
+                format: format.as_str().into(),
+            },
+        };
+        if config.output_enabled() {
+            self.write_sbom_output(image, config, &sbom)?;
+        }
+        attach_sbom(&self.options.registry, image, sbom, config).await
     }
+
     async fn provenance(
         &self,
-        _: &ImageReference,
-        _: &ProvenanceConfig,
+        image: &ImageReference,
+        config: &ProvenanceConfig,
     ) -> Result<Provenance, OperationError> {
-        Err(Box::new(NotImplemented {
-            what: "provenance generation".into(),
-        }))
+        let provenance = provenance_statement(image, config, &self.options.context)?;
+        attach_provenance(&self.options.registry, image, provenance, config).await
     }
 }
 
@@ -209,6 +729,15 @@ pub struct Executor<O: Operations = NativeOperations> {
 fn kind_of(e: &OperationError, default: ErrorKind) -> ErrorKind {
     if e.is::<NotImplemented>() {
         ErrorKind::NotImplemented
+    } else if e.is::<MissingKeyError>() {
+        ErrorKind::MissingKey
+    } else if let Some(s) = e.downcast_ref::<keybased::SignError>() {
+        match s.kind() {
+            ErrorKind::Io => ErrorKind::Io,
+            _ => default,
+        }
+    } else if e.is::<crate::registry::RegistryError>() || e.is::<crate::source::SourceError>() {
+        ErrorKind::Io
     } else {
         default
     }
@@ -216,8 +745,16 @@ fn kind_of(e: &OperationError, default: ErrorKind) -> ErrorKind {
 
 impl Executor<NativeOperations> {
     /// An executor with sc's native operations (the seeds' `NewExecutor`).
-    pub fn new(config: SecurityDescriptor, context: ExecutionContext) -> Self {
-        Executor::with_operations(config, context, NativeOperations)
+    pub fn new(
+        config: SecurityDescriptor,
+        context: ExecutionContext,
+        options: NativeOptions,
+    ) -> Self {
+        let options = NativeOptions {
+            context: context.clone(),
+            ..options
+        };
+        Executor::with_operations(config, context, NativeOperations::new(options))
     }
 }
 
@@ -625,12 +1162,42 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn native_operations_say_not_implemented() {
+    async fn native_keyless_signing_says_it_is_not_wired() {
+        let registry = Arc::new(RegistryClient::new(Default::default()).unwrap());
         let ex = Executor::new(
             config("signing:\n  keyless: true\n"),
             ExecutionContext::default(),
+            NativeOptions::new(registry),
         );
         let r = ex.execute(&image()).await.unwrap();
-        assert_eq!(r.errors[0].kind, ErrorKind::NotImplemented);
+        assert_eq!(r.errors[0].kind, ErrorKind::SigningFailed);
+        assert!(
+            r.errors[0]
+                .to_string()
+                .contains("keyless signing is not wired into the executor yet"),
+            "{}",
+            r.errors[0]
+        );
+    }
+
+    #[test]
+    fn provenance_names_the_subject_and_builder() {
+        let cfg = ProvenanceConfig {
+            builder_id: Some("https://ci.example/builder".into()),
+            ..Default::default()
+        };
+        let p = provenance_statement(&image(), &cfg, &ExecutionContext::default()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&p.content).unwrap();
+        assert_eq!(v["predicateType"], "https://slsa.dev/provenance/v1");
+        assert_eq!(v["subject"][0]["name"], "localhost:5000/app");
+        assert_eq!(
+            v["subject"][0]["digest"]["sha256"],
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!(
+            v["predicate"]["runDetails"]["builder"]["id"],
+            "https://ci.example/builder"
+        );
+        assert_eq!(p.metadata.builder_id, "https://ci.example/builder");
     }
 }
