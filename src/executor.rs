@@ -83,6 +83,39 @@ pub trait Operations: Send + Sync {
     ) -> Result<Provenance, OperationError>;
 }
 
+/// Operations shared between executors (one per image of a release).
+#[async_trait]
+impl<O: Operations + ?Sized> Operations for Arc<O> {
+    async fn scan(
+        &self,
+        image: &ImageReference,
+        config: &ScanConfig,
+    ) -> Result<Vec<ScanResult>, OperationError> {
+        (**self).scan(image, config).await
+    }
+    async fn sign(
+        &self,
+        image: &ImageReference,
+        config: &SigningConfig,
+    ) -> Result<SignResult, OperationError> {
+        (**self).sign(image, config).await
+    }
+    async fn sbom(
+        &self,
+        image: &ImageReference,
+        config: &SbomConfig,
+    ) -> Result<Sbom, OperationError> {
+        (**self).sbom(image, config).await
+    }
+    async fn provenance(
+        &self,
+        image: &ImageReference,
+        config: &ProvenanceConfig,
+    ) -> Result<Provenance, OperationError> {
+        (**self).provenance(image, config).await
+    }
+}
+
 /// Where [`NativeOperations`] read images, databases and keys, and keep results.
 #[derive(Clone)]
 pub struct NativeOptions {
@@ -660,6 +693,11 @@ fn errors_as_strings<S: serde::Serializer>(
 
 impl SecurityResult {
     fn new(image: &ImageReference) -> Self {
+        Self::empty(&image.to_string())
+    }
+
+    /// A result for `image` where nothing ran (yet).
+    pub fn empty(image: &str) -> Self {
         Self {
             image: image.to_string(),
             signed: false,

@@ -10,6 +10,7 @@ use super::{write_output, CliError};
 use crate::context::ProcessEnv;
 use crate::error::ErrorKind;
 use crate::policy::{ExitPolicy, PolicyEnforcer};
+use crate::sbom::purls_in_sbom;
 use crate::scan::cache::ScanCache;
 use crate::scan::matching::match_inventory;
 use crate::scan::report::{self, DatabaseInfo, ScanReport};
@@ -211,38 +212,6 @@ pub async fn image_scan(args: &ScanArgs, quiet: bool) -> Result<u8, CliError> {
         quiet,
     )?;
     Ok(out.exit)
-}
-
-/// Package URLs in a CycloneDX, SPDX or sc-json document.
-pub fn purls_in_sbom(doc: &serde_json::Value) -> Vec<String> {
-    let mut out = Vec::new();
-    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Object(map) => {
-                if let Some(serde_json::Value::String(p)) = map.get("purl") {
-                    out.push(p.clone());
-                }
-                if map.get("referenceType").and_then(|t| t.as_str()) == Some("purl") {
-                    if let Some(serde_json::Value::String(p)) = map.get("referenceLocator") {
-                        out.push(p.clone());
-                    }
-                }
-                for (k, child) in map {
-                    // The image itself (CycloneDX metadata.component) is not a package.
-                    if k != "metadata" {
-                        walk(child, out);
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-            _ => {}
-        }
-    }
-    walk(doc, &mut out);
-    out.retain(|p| !p.starts_with("pkg:oci/"));
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// `sc sbom scan FILE`: rescan an existing SBOM (CycloneDX JSON, SPDX JSON, sc-json) without the image.

@@ -50,3 +50,35 @@ pub struct Sbom {
     /// Metadata.
     pub metadata: SbomMetadata,
 }
+
+/// Package URLs in a CycloneDX, SPDX or sc-json document.
+pub fn purls_in_sbom(doc: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(p)) = map.get("purl") {
+                    out.push(p.clone());
+                }
+                if map.get("referenceType").and_then(|t| t.as_str()) == Some("purl") {
+                    if let Some(serde_json::Value::String(p)) = map.get("referenceLocator") {
+                        out.push(p.clone());
+                    }
+                }
+                for (k, child) in map {
+                    // The image itself (CycloneDX metadata.component) is not a package.
+                    if k != "metadata" {
+                        walk(child, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    walk(doc, &mut out);
+    out.retain(|p| !p.starts_with("pkg:oci/"));
+    out.sort();
+    out.dedup();
+    out
+}
