@@ -13,6 +13,7 @@
 //! assert_eq!(r.to_string(), "docker.io/library/nginx:1.27");
 //! ```
 
+pub mod admission;
 pub mod attest;
 pub mod cli;
 pub mod config;
