@@ -55,16 +55,6 @@ fn unbuilt_commands_exit_4_and_say_so() {
         vec!["image", "sign", fixture.as_str()],
         vec!["image", "verify", fixture.as_str()],
         vec!["provenance", "verify", fixture.as_str()],
-        vec![
-            "release",
-            "create",
-            "-s",
-            "app",
-            "-e",
-            "prod",
-            "--version",
-            "1.0",
-        ],
     ] {
         let out = sc(&args, &[]);
         assert_eq!(out.status.code(), Some(4), "sc {args:?}: {}", stderr(&out));

@@ -53,6 +53,38 @@ pub enum Command {
     SignBundle(super::bundle::SignBundleArgs),
     /// Print the JSON Schema of the configuration (stack files and the `security:` block).
     Schema(SchemaArgs),
+    /// Render admission-control policies that require sc's signatures and attestations.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// `sc policy ...`
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Kyverno ClusterPolicy (verifyImages): the signature by the configured key or
+    /// keyless identity, plus the SBOM/provenance attestations the configuration attaches.
+    Kyverno(PolicyArgs),
+    /// Connaisseur Helm values: a cosign validator trusting the configured key or
+    /// keyless identity for the given images; every other image is denied.
+    Connaisseur(PolicyArgs),
+}
+
+/// Arguments of `sc policy kyverno|connaisseur`.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// Configuration: a stack file or a file with a `security:` block (or the block itself).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Image pattern the policy applies to (repeatable), e.g. `ghcr.io/acme/*`
+    /// (Kyverno) or `ghcr.io/acme/*:*` (Connaisseur).
+    #[arg(long = "image", value_name = "PATTERN", required = true)]
+    pub images: Vec<String>,
+    /// Name of the policy (Kyverno) or validator (Connaisseur).
+    #[arg(long, default_value = "sc-verify-images")]
+    pub name: String,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// How images are read: platform selection and registry access.
@@ -165,6 +197,10 @@ pub enum ImageCommand {
     },
     /// Scan an image for known vulnerabilities against the local database.
     Scan(ScanArgs),
+    /// Run the security workflow (scan, sign, SBOM, provenance) for one image pinned by
+    /// digest, as configured by a `security:` block: the one call a deploy tool makes
+    /// after pushing. Exit 1 when the image is blocked by policy (do not deploy).
+    Secure(SecureArgs),
     /// Print the digest an image reference resolves to ("pin by digest").
     Digest {
         /// Image whose digest to print.
@@ -178,6 +214,39 @@ pub enum ImageCommand {
         #[command(flatten)]
         access: ImageAccessArgs,
     },
+}
+
+/// Options shared by `release create` and `image secure`: results cache and database.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ExecutionArgs {
+    /// Do not read or write the result cache (scan results and SBOMs by image digest).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Result cache directory (default: the user cache directory's sc/scan-results).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Vulnerability database directory (default: scan.dbPath, SC_DB_DIR, the user
+    /// cache, else the bundled seed database).
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+}
+
+/// `sc image secure` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct SecureArgs {
+    /// Image, pinned by digest (`REGISTRY/REPO@sha256:...`).
+    pub image: String,
+    /// Configuration: a file with a `security:` block (or the block itself); relative
+    /// paths in it (keys, ignore files) are resolved against the file's directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Write the result (status and the seeds' SecurityResult) as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+    #[command(flatten)]
+    pub access: ImageAccessArgs,
 }
 
 /// Output formats of a scan.
@@ -361,6 +430,24 @@ pub enum ReleaseCommand {
         /// Project directory holding `.sc/`.
         #[arg(long, value_name = "DIR", default_value = ".")]
         project_dir: PathBuf,
+        /// Images processed at once.
+        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
+        /// Write the ReleaseResult as JSON on standard output instead of the summary.
+        #[arg(long)]
+        json: bool,
+        /// Also write the ReleaseResult as JSON to FILE.
+        #[arg(long, value_name = "FILE")]
+        report_json: Option<PathBuf>,
+        /// Also write a self-contained HTML report (severity charts, findings,
+        /// packages) to FILE. The Markdown summary is appended to
+        /// $GITHUB_STEP_SUMMARY when that is set.
+        #[arg(long, value_name = "FILE")]
+        report_html: Option<PathBuf>,
+        #[command(flatten)]
+        execution: ExecutionArgs,
+        #[command(flatten)]
+        access: ImageAccessArgs,
     },
 }
 

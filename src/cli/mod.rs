@@ -5,6 +5,7 @@
 pub mod args;
 pub mod bundle;
 pub mod progress;
+mod release;
 mod scan;
 pub mod sign;
 
@@ -17,9 +18,7 @@ use clap::Parser;
 use crate::error::{ErrorKind, NotImplemented};
 use crate::registry::{RegistryAuth, RegistryClient, RegistryOptions};
 use crate::source::{self, Platform, SourceError, SourceSpec};
-use args::{
-    Cli, Command, ImageAccessArgs, ImageCommand, ProvenanceCommand, ReleaseCommand, SbomCommand,
-};
+use args::{Cli, Command, ImageAccessArgs, ImageCommand, ProvenanceCommand, SbomCommand};
 
 /// A failure as the CLI reports it: a kind (for the exit code) and a message chain.
 #[derive(Debug)]
@@ -331,6 +330,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 access,
             } => sign::image_verify(&image, &verify, &annotations, json, &access).await,
             ImageCommand::Scan(args) => scan::image_scan(&args, quiet).await.and_then(policy_exit),
+            ImageCommand::Secure(args) => release::secure(&args).await,
         },
         Command::Sbom(cmd) => match cmd {
             SbomCommand::Generate {
@@ -359,9 +359,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 not_implemented("provenance verify", "attestations")
             }
         },
-        Command::Release(ReleaseCommand::Create { .. }) => {
-            not_implemented("release create", "the release workflow")
-        }
+        Command::Release(cmd) => release::create(cmd, quiet).await,
+        Command::Policy(cmd) => release::policy(&cmd),
         Command::Db(cmd) => scan::db(cmd).await,
         Command::GenerateKeyPair(args) => sign::generate_key_pair(&args),
         Command::VerifyBundle(args) => bundle::run(&args),
