@@ -10,6 +10,7 @@
 #     which sc-version's differential tests compare against
 #   - golang-golang-x-crypto-dev: Go's scrypt and secretbox, for the Go helper that
 #     cross-checks cosign key files and signatures (tests/interop/cosignkeys)
+#   - chromium:       renders the release HTML report headless (tests/release.rs)
 # Nothing is installed when everything is present already.
 set -euo pipefail
 
@@ -36,6 +37,8 @@ have go || need+=(golang-go)
 [ -d /usr/share/gocode/src/golang.org/x/crypto/nacl/secretbox ] || need+=(golang-golang-x-crypto-dev)
 have java || need+=(default-jre-headless)
 [ -n "$(ls /usr/share/maven/lib/maven-artifact-*.jar 2>/dev/null)" ] || need+=(maven)
+# headless browser for the release HTML report test
+have chromium || need+=(chromium)
 
 python_and_node() {
   # python `packaging` and node `semver` for the differential version tests

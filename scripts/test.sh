@@ -17,5 +17,6 @@ export SC_REQUIRE_SCHEMA_VALIDATION=1   # schema checks fail instead of skipping
 export SC_SIGSTORE_MOCK="$PWD/.cache/sigstore-mock"
 export SC_SIGSTORE_PYTHON="$PWD/.cache/sigstore-python/bin/sigstore"
 export SC_REQUIRE_SIGSTORE_MOCK=1
+export SC_REQUIRE_CHROMIUM=1            # the HTML report test fails instead of skipping
 cargo test --workspace --all-targets
 cargo test --workspace --doc
