@@ -718,3 +718,61 @@ fn html_report_renders_offline_in_headless_chromium() {
         png.len()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn docker_archive_source_pushed_through_a_flaky_registry() {
+    use std::sync::atomic::Ordering;
+    let p = Project::new();
+    // Every request goes through a proxy that fails the first two with 503:
+    // the registry client retries them with backoff.
+    let proxy = support::FaultProxy::start(&p.registry.addr);
+    p.write_parent();
+    let archive = repo_path("fixtures/images/debian-app.docker.tar");
+    p.write(
+        ".sc/stacks/shop/client.yaml",
+        &format!(
+            "uses: org\nenvironments:\n  production:\n    registry: {}/shop\n    images:\n      - name: archived\n        image: \"docker-archive:{}\"\n",
+            proxy.addr,
+            archive.display()
+        ),
+    );
+    proxy.fail_next.store(2, Ordering::SeqCst);
+    let out = p.release(&["--scan", "false", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        proxy.fail_next.load(Ordering::SeqCst),
+        0,
+        "faults were injected"
+    );
+    let r = result_of(&out);
+    let archived = image_named(&r, "archived");
+    assert_eq!(archived["status"], "passed", "{archived:#}");
+    assert_eq!(archived["scanned"], false, "--scan false");
+    assert_eq!(archived["signed"], true);
+    let image = archived["image"].as_str().unwrap();
+    assert!(image.starts_with(&format!("{}/shop/archived@sha256:", proxy.addr)));
+    // The pushed image is readable by an independent client and carries the packages.
+    assert!(
+        archived["sbom"]["metadata"]["packageCount"]
+            .as_u64()
+            .unwrap()
+            > 10
+    );
+    let pub_pem = std::fs::read(p.path("cosign.pub")).unwrap();
+    assert_eq!(sigstore_rs_verify(image, &pub_pem).await, 1);
+    let out = Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{image}"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+}
