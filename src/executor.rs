@@ -347,41 +347,44 @@ impl NativeOperations {
         .await
     }
 
-    /// Write the SBOM where `sbom.output` says (default `.sc/artifacts/sbom/`).
+    /// Write the SBOM where `sbom.output.path` says: a file when the path has an
+    /// extension, else a directory (default `.sc/artifacts/sbom`) where the file
+    /// is named `<repository name>-<digest prefix>.<format>.<ext>`.
     fn write_sbom_output(
         &self,
         image: &ImageReference,
         config: &SbomConfig,
         sbom: &Sbom,
     ) -> Result<(), OperationError> {
-        let dir = match config.output.as_ref().and_then(|o| o.path.as_deref()) {
-            Some(p) => self.path(p),
-            None => self.path(".sc/artifacts/sbom"),
+        let configured = config.output.as_ref().and_then(|o| o.path.as_deref());
+        let target = self.path(configured.unwrap_or(".sc/artifacts/sbom"));
+        let file = if target.extension().is_some() {
+            target
+        } else {
+            let name = image.repository.rsplit('/').next().unwrap_or("image");
+            let hex = sbom
+                .image_digest
+                .split_once(':')
+                .map(|(_, h)| &h[..h.len().min(12)])
+                .unwrap_or("");
+            let ext = match config.format() {
+                SbomFormat::CycloneDxXml => "xml",
+                SbomFormat::SpdxTagValue => "spdx",
+                _ => "json",
+            };
+            target.join(format!("{name}-{hex}.{}.{ext}", config.format().as_str()))
         };
-        std::fs::create_dir_all(&dir)?;
-        let name = image
-            .repository
-            .rsplit('/')
-            .next()
-            .unwrap_or("image")
-            .to_string();
-        let hex = sbom
-            .image_digest
-            .split_once(':')
-            .map(|(_, h)| &h[..h.len().min(12)])
-            .unwrap_or("");
-        let ext = match config.format() {
-            SbomFormat::CycloneDxXml => "xml",
-            SbomFormat::SpdxTagValue => "spdx",
-            _ => "json",
-        };
-        let file = dir.join(format!("{name}-{hex}.{}.{ext}", config.format().as_str()));
+        let dir = file.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!(
-            ".{}.tmp",
-            file.file_name().unwrap_or_default().to_string_lossy()
+            ".{}.{}.tmp",
+            file.file_name().unwrap_or_default().to_string_lossy(),
+            std::process::id()
         ));
         std::fs::write(&tmp, &sbom.content)?;
-        std::fs::rename(&tmp, &file)?;
+        std::fs::rename(&tmp, &file).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })?;
         tracing::info!("SBOM of {image} written to {}", file.display());
         Ok(())
     }
