@@ -495,7 +495,7 @@ fn image_secure_blocks_a_deploy_on_policy_failure() {
     let legacy = p.vulnerable();
     p.write(
         "deploy/security.yaml",
-        "security:\n  signing:\n    privateKey: ../cosign.key\n    tlogUpload: false\n  scan:\n    failOn: critical\n",
+        "security:\n  signing:\n    privateKey: cosign.key\n    tlogUpload: false\n  scan:\n    failOn: critical\n",
     );
     let config = p.path("deploy/security.yaml");
     let out = p.sc(&[
@@ -504,6 +504,8 @@ fn image_secure_blocks_a_deploy_on_policy_failure() {
         &legacy,
         "--config",
         config.to_str().unwrap(),
+        "--project-dir",
+        p.dir.path().to_str().unwrap(),
         "--json",
         "--no-cache",
     ]);
@@ -512,11 +514,11 @@ fn image_secure_blocks_a_deploy_on_policy_failure() {
     assert_eq!(r["status"], "blocked");
     assert_eq!(r["signed"], false);
 
-    // Without a scan policy the same image is signed (the key path is relative to the config file).
+    // Without a scan policy the same image is signed (paths relative to --project-dir).
     let relaxed = p.path("deploy/relaxed.yaml");
     std::fs::write(
         &relaxed,
-        "signing:\n  privateKey: ../cosign.key\n  tlogUpload: false\nsbom: {}\n",
+        "signing:\n  privateKey: cosign.key\n  tlogUpload: false\nsbom:\n  output:\n    path: out/legacy.cdx.json\n",
     )
     .unwrap();
     let out = p.sc(&[
@@ -525,6 +527,8 @@ fn image_secure_blocks_a_deploy_on_policy_failure() {
         &legacy,
         "--config",
         relaxed.to_str().unwrap(),
+        "--project-dir",
+        p.dir.path().to_str().unwrap(),
         "--json",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -532,6 +536,12 @@ fn image_secure_blocks_a_deploy_on_policy_failure() {
     assert_eq!(r["status"], "passed");
     assert_eq!(r["signed"], true);
     assert_eq!(r["sbomGenerated"], true);
+    let sbom: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.path("out/legacy.cdx.json")).unwrap()).unwrap();
+    assert_eq!(
+        sbom["bomFormat"], "CycloneDX",
+        "sbom.output.path with an extension is the file"
+    );
 
     // A tag is refused: what is deployed must be what was secured.
     let out = p.sc(&[
@@ -562,6 +572,8 @@ fn admission_policies_from_the_release_configuration() {
         "kyverno",
         "--config",
         cfg.to_str().unwrap(),
+        "--project-dir",
+        p.dir.path().to_str().unwrap(),
         "--image",
         "registry.example/shop/*",
     ]);
@@ -601,6 +613,8 @@ fn admission_policies_from_the_release_configuration() {
         "connaisseur",
         "--config",
         cfg.to_str().unwrap(),
+        "--project-dir",
+        p.dir.path().to_str().unwrap(),
         "--image",
         "registry.example/shop/*:*",
     ]);

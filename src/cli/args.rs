@@ -79,6 +79,9 @@ pub struct PolicyArgs {
     /// (Kyverno) or `ghcr.io/acme/*:*` (Connaisseur).
     #[arg(long = "image", value_name = "PATTERN", required = true)]
     pub images: Vec<String>,
+    /// Directory a relative public key path in the configuration is resolved against.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project_dir: PathBuf,
     /// Name of the policy (Kyverno) or validator (Connaisseur).
     #[arg(long, default_value = "sc-verify-images")]
     pub name: String,
@@ -236,10 +239,13 @@ pub struct ExecutionArgs {
 pub struct SecureArgs {
     /// Image, pinned by digest (`REGISTRY/REPO@sha256:...`).
     pub image: String,
-    /// Configuration: a file with a `security:` block (or the block itself); relative
-    /// paths in it (keys, ignore files) are resolved against the file's directory.
+    /// Configuration: a file with a `security:` block (or the block itself).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
+    /// Directory relative paths in the configuration (keys, ignore files, VEX,
+    /// SBOM output) are resolved against.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project_dir: PathBuf,
     /// Write the result (status and the seeds' SecurityResult) as JSON on standard output.
     #[arg(long)]
     pub json: bool,

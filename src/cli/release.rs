@@ -106,13 +106,6 @@ fn read_config(path: &Path) -> Result<crate::config::SecurityDescriptor, CliErro
         .map_err(|e| CliError::new(ErrorKind::InvalidConfig, e))
 }
 
-fn config_dir(path: &Path) -> PathBuf {
-    path.parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
 /// `sc image secure`: the security workflow for one image, for deploy tools.
 pub async fn secure(args: &SecureArgs) -> Result<(), CliError> {
     let image = match args.image.parse::<SourceSpec>()? {
@@ -128,7 +121,7 @@ pub async fn secure(args: &SecureArgs) -> Result<(), CliError> {
         }
     };
     let config = read_config(&args.config)?;
-    let native = native_options(&args.execution, &args.access, config_dir(&args.config))?;
+    let native = native_options(&args.execution, &args.access, args.project_dir.clone())?;
     let context = native.context.clone();
     let executor = Executor::new(config, context, native);
     let (status, result, error) = release::secure_image(&executor, &image).await;
@@ -174,9 +167,8 @@ pub fn policy(cmd: &PolicyCommand) -> Result<(), CliError> {
     };
     let config = read_config(&args.config)?;
     let invalid = |e: crate::admission::AdmissionError| CliError::new(ErrorKind::InvalidConfig, e);
-    let signer =
-        crate::admission::Signer::from_config(&config, &config_dir(&args.config), &ProcessEnv)
-            .map_err(invalid)?;
+    let signer = crate::admission::Signer::from_config(&config, &args.project_dir, &ProcessEnv)
+        .map_err(invalid)?;
     let value = if kyverno {
         crate::admission::kyverno(
             &args.name,
