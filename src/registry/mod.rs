@@ -172,6 +172,9 @@ pub struct RegistryClient {
     /// Extra CA certificates (PEM), from `ca_files`.
     extra_ca: Vec<Vec<u8>>,
     hosts: Mutex<HashMap<String, HostClient>>,
+    /// Held while a host's client is set up, so concurrent first requests to a
+    /// host (a parallel release) probe it and build its client once.
+    host_setup: tokio::sync::Mutex<()>,
     requests: std::sync::atomic::AtomicU64,
 }
 
@@ -210,6 +213,7 @@ impl RegistryClient {
             options,
             extra_ca,
             hosts: Mutex::new(HashMap::new()),
+            host_setup: tokio::sync::Mutex::new(()),
             requests: Default::default(),
         })
     }
@@ -304,6 +308,10 @@ impl RegistryClient {
     }
 
     async fn host(&self, registry: &str) -> Result<HostClient, RegistryError> {
+        if let Some(h) = self.hosts.lock().expect("hosts lock").get(registry) {
+            return Ok(h.clone());
+        }
+        let _setup = self.host_setup.lock().await;
         if let Some(h) = self.hosts.lock().expect("hosts lock").get(registry) {
             return Ok(h.clone());
         }
