@@ -173,6 +173,7 @@ type Shared<T> = Arc<tokio::sync::OnceCell<Arc<T>>>;
 /// [`sign_keyless`].
 pub struct NativeOperations {
     options: NativeOptions,
+    resolved: Mutex<HashMap<String, Shared<ResolvedImage>>>,
     inventories: Mutex<HashMap<String, Shared<Inventory>>>,
     databases: Mutex<HashMap<Option<PathBuf>, Shared<Database>>>,
     keys: Mutex<HashMap<String, Shared<SigningKey>>>,
@@ -219,6 +220,7 @@ impl NativeOperations {
     pub fn new(options: NativeOptions) -> Self {
         NativeOperations {
             options,
+            resolved: Mutex::default(),
             inventories: Mutex::default(),
             databases: Mutex::default(),
             keys: Mutex::default(),
@@ -243,9 +245,33 @@ impl NativeOperations {
         RegistrySource::new(self.options.registry.clone(), image.clone())
     }
 
-    /// The image's manifest digest for `platform` (one manifest read; cheap).
-    async fn resolve(&self, image: &ImageReference) -> Result<ResolvedImage, OperationError> {
-        Ok(self.source(image).resolve(&self.options.platform).await?)
+    /// The image resolved for `platform` (manifest and config), read once per
+    /// reference: the steps work on digests, whose content cannot change.
+    async fn resolve(&self, image: &ImageReference) -> Result<Arc<ResolvedImage>, OperationError> {
+        once(&self.resolved, image.to_string(), || async {
+            Ok::<_, OperationError>(self.source(image).resolve(&self.options.platform).await?)
+        })
+        .await
+    }
+
+    /// Start what the steps of `config` will need and every image shares — the
+    /// vulnerability database and the decrypted signing key — so that it is
+    /// ready when the first image gets there (a release calls this as it
+    /// starts). Failures are left for the steps themselves to report.
+    pub async fn prepare(&self, config: &SecurityDescriptor) {
+        let db = async {
+            if let (true, Some(scan)) = (config.scan_enabled(), &config.scan) {
+                let _ = self.database(scan).await;
+            }
+        };
+        let key = async {
+            if let (true, Some(signing)) = (config.signing_enabled(), &config.signing) {
+                if !signing.is_keyless() {
+                    let _ = self.signing_key(signing).await;
+                }
+            }
+        };
+        tokio::join!(db, key);
     }
 
     /// The image's package inventory, cataloged once per (manifest, scope).

@@ -29,9 +29,10 @@ fn native_options(
         (false, None) => ScanCache::default_location(),
     };
     native.db_dir = execution.db.clone();
+    // CI facts from the environment, git facts from the project's repository.
+    native.context = ExecutionContext::from_env(&ProcessEnv, &base_dir);
     native.base_dir = base_dir;
     native.env = Arc::new(ProcessEnv);
-    native.context = ExecutionContext::detect();
     Ok(native)
 }
 

@@ -354,6 +354,10 @@ pub async fn create(options: ReleaseOptions) -> Result<ReleaseResult, ReleaseErr
         let config = options
             .overrides
             .apply(stack.security_for(&options.environment, &entry.name));
+        // The database and key are loaded once, in the background, while the
+        // first images are pushed and cataloged.
+        let warm = (ops.clone(), config.clone());
+        tokio::spawn(async move { warm.0.prepare(&warm.1).await });
         let (ops, permits, native, context) = (
             ops.clone(),
             permits.clone(),
