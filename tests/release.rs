@@ -377,6 +377,24 @@ async fn release_signs_clean_images_and_blocks_the_vulnerable_one() {
         );
     }
     assert_eq!(image_named(&again, "legacy")["status"], "blocked");
+
+    // Corrupt cache entries are detected, ignored and recomputed.
+    for entry in std::fs::read_dir(p.path("cache")).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"{\"version\":1,\"trunc").unwrap();
+    }
+    let third = p.release(&["--json"]);
+    assert_eq!(third.status.code(), Some(1), "{}", stderr(&third));
+    let third = result_of(&third);
+    assert_eq!(image_named(&third, "api")["status"], "passed");
+    assert_eq!(
+        image_named(&third, "api")["sbom"]["metadata"]["packageCount"],
+        1
+    );
+    assert_eq!(image_named(&third, "legacy")["status"], "blocked");
+    for entry in std::fs::read_dir(p.path("cache")).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).expect("entries rewritten");
+    }
 }
 
 #[test]
