@@ -57,6 +57,9 @@ pub type OperationError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// The four operations the executor orchestrates.
 #[async_trait]
 pub trait Operations: Send + Sync {
+    /// Get ready for images configured by `config` (load shared resources in the
+    /// background); called as a release starts. Nothing by default.
+    async fn prepare(&self, _config: &SecurityDescriptor) {}
     /// Scan the image.
     async fn scan(
         &self,
@@ -86,6 +89,9 @@ pub trait Operations: Send + Sync {
 /// Operations shared between executors (one per image of a release).
 #[async_trait]
 impl<O: Operations + ?Sized> Operations for Arc<O> {
+    async fn prepare(&self, config: &SecurityDescriptor) {
+        (**self).prepare(config).await
+    }
     async fn scan(
         &self,
         image: &ImageReference,
@@ -252,26 +258,6 @@ impl NativeOperations {
             Ok::<_, OperationError>(self.source(image).resolve(&self.options.platform).await?)
         })
         .await
-    }
-
-    /// Start what the steps of `config` will need and every image shares — the
-    /// vulnerability database and the decrypted signing key — so that it is
-    /// ready when the first image gets there (a release calls this as it
-    /// starts). Failures are left for the steps themselves to report.
-    pub async fn prepare(&self, config: &SecurityDescriptor) {
-        let db = async {
-            if let (true, Some(scan)) = (config.scan_enabled(), &config.scan) {
-                let _ = self.database(scan).await;
-            }
-        };
-        let key = async {
-            if let (true, Some(signing)) = (config.signing_enabled(), &config.signing) {
-                if !signing.is_keyless() {
-                    let _ = self.signing_key(signing).await;
-                }
-            }
-        };
-        tokio::join!(db, key);
     }
 
     /// The image's package inventory, cataloged once per (manifest, scope).
@@ -541,6 +527,26 @@ pub const BUILD_TYPE: &str = "https://github.com/simple-container-com/sc/release
 
 #[async_trait]
 impl Operations for NativeOperations {
+    /// Start what the steps of `config` will need and every image shares — the
+    /// vulnerability database and the decrypted signing key — so that it is
+    /// ready when the first image gets there (a release calls this as it
+    /// starts). Failures are left for the steps themselves to report.
+    async fn prepare(&self, config: &SecurityDescriptor) {
+        let db = async {
+            if let (true, Some(scan)) = (config.scan_enabled(), &config.scan) {
+                let _ = self.database(scan).await;
+            }
+        };
+        let key = async {
+            if let (true, Some(signing)) = (config.signing_enabled(), &config.signing) {
+                if !signing.is_keyless() {
+                    let _ = self.signing_key(signing).await;
+                }
+            }
+        };
+        tokio::join!(db, key);
+    }
+
     async fn scan(
         &self,
         image: &ImageReference,

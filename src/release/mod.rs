@@ -25,7 +25,7 @@ use crate::config::{
     load_stack, ConfigError, ImageEntry, SbomConfig, ScanConfig, SecurityDescriptor, SigningConfig,
 };
 use crate::error::ErrorKind;
-use crate::executor::{Executor, NativeOperations, NativeOptions, SecurityResult};
+use crate::executor::{Executor, NativeOperations, NativeOptions, Operations, SecurityResult};
 use crate::reference::ImageReference;
 use crate::source::SourceSpec;
 
@@ -297,7 +297,7 @@ async fn prepare(
 }
 
 /// Run the security workflow for one image whose reference is known.
-pub async fn secure_image<O: crate::executor::Operations>(
+pub async fn secure_image<O: Operations>(
     executor: &Executor<O>,
     image: &ImageReference,
 ) -> (ImageStatus, SecurityResult, Option<(ErrorKind, String)>) {
@@ -320,8 +320,22 @@ pub async fn secure_image<O: crate::executor::Operations>(
     }
 }
 
-/// Release every image of the environment (the seeds' `ExecuteRelease`).
+/// Release every image of the environment (the seeds' `ExecuteRelease`) with
+/// sc's native operations.
 pub async fn create(options: ReleaseOptions) -> Result<ReleaseResult, ReleaseError> {
+    let native = NativeOptions {
+        base_dir: options.project_dir.clone(),
+        ..options.native.clone()
+    };
+    let ops = Arc::new(NativeOperations::new(native));
+    create_with(options, ops).await
+}
+
+/// [`create`] with the given operations (shared by every image's executor).
+pub async fn create_with<O: Operations + 'static>(
+    options: ReleaseOptions,
+    ops: Arc<O>,
+) -> Result<ReleaseResult, ReleaseError> {
     let started = Instant::now();
     let version = tag_of(&options.version)?;
     let stack = load_stack(&options.project_dir, &options.stack)?;
@@ -347,7 +361,6 @@ pub async fn create(options: ReleaseOptions) -> Result<ReleaseResult, ReleaseErr
         base_dir: options.project_dir.clone(),
         ..options.native.clone()
     };
-    let ops = Arc::new(NativeOperations::new(native.clone()));
     let permits = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
     let mut tasks = Vec::with_capacity(entries.len());
     for entry in entries {
@@ -428,7 +441,179 @@ pub async fn create(options: ReleaseOptions) -> Result<ReleaseResult, ReleaseErr
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+
     use super::*;
+    use crate::config::ProvenanceConfig;
+    use crate::executor::OperationError;
+    use crate::provenance::Provenance;
+    use crate::sbom::Sbom;
+    use crate::scan::{ScanResult, Vulnerability, VulnerabilitySummary};
+    use crate::severity::Severity;
+    use crate::signing::SignResult;
+
+    /// Operations that take a while and count how many images are in flight;
+    /// images whose repository ends in `-vuln` have a critical finding.
+    #[derive(Default)]
+    struct Counting {
+        in_flight: AtomicUsize,
+        max_in_flight: AtomicUsize,
+        prepared: AtomicUsize,
+        signed: std::sync::Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl Operations for Counting {
+        async fn prepare(&self, _: &SecurityDescriptor) {
+            self.prepared.fetch_add(1, Ordering::SeqCst);
+        }
+        async fn scan(
+            &self,
+            image: &ImageReference,
+            _: &ScanConfig,
+        ) -> Result<Vec<ScanResult>, OperationError> {
+            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let vulns: Vec<Vulnerability> = if image.repository.ends_with("-vuln") {
+                vec![Vulnerability {
+                    id: "CVE-2021-44906".into(),
+                    severity: Severity::Critical,
+                    package: "minimist".into(),
+                    version: "1.2.0".into(),
+                    ..Default::default()
+                }]
+            } else {
+                vec![]
+            };
+            Ok(vec![ScanResult {
+                scanner: "test".into(),
+                version: "0".into(),
+                image_digest: image.to_string(),
+                summary: VulnerabilitySummary::of(&vulns),
+                vulnerabilities: vulns,
+                scanned_at: String::new(),
+                duration_ms: 0,
+            }])
+        }
+        async fn sign(
+            &self,
+            image: &ImageReference,
+            _: &SigningConfig,
+        ) -> Result<SignResult, OperationError> {
+            self.signed.lock().unwrap().push(image.repository.clone());
+            Ok(SignResult {
+                digest: image.to_string(),
+                signature: "sig".into(),
+                bundle: None,
+                rekor_entry: None,
+                signed_at: String::new(),
+            })
+        }
+        async fn sbom(&self, _: &ImageReference, _: &SbomConfig) -> Result<Sbom, OperationError> {
+            Err("no SBOM here".into())
+        }
+        async fn provenance(
+            &self,
+            _: &ImageReference,
+            _: &ProvenanceConfig,
+        ) -> Result<Provenance, OperationError> {
+            Err("no provenance here".into())
+        }
+    }
+
+    const DIGEST: &str = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
+    fn project(images: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".sc/parent-stacks")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".sc/stacks/shop")).unwrap();
+        std::fs::write(
+            dir.path().join(".sc/parent-stacks/org.yaml"),
+            "security:\n  signing:\n    privateKey: k.pem\n    tlogUpload: false\n  scan:\n    failOn: critical\n",
+        )
+        .unwrap();
+        let mut yaml = String::from("uses: org\nenvironments:\n  prod:\n    images:\n");
+        for name in images {
+            yaml.push_str(&format!(
+                "      - name: {name}\n        image: localhost:5000/{name}@{DIGEST}\n"
+            ));
+        }
+        std::fs::write(dir.path().join(".sc/stacks/shop/client.yaml"), yaml).unwrap();
+        dir
+    }
+
+    fn options(dir: &std::path::Path, jobs: usize) -> ReleaseOptions {
+        let registry = Arc::new(crate::registry::RegistryClient::new(Default::default()).unwrap());
+        ReleaseOptions {
+            project_dir: dir.to_path_buf(),
+            stack: "shop".into(),
+            environment: "prod".into(),
+            version: "1.0.0".into(),
+            overrides: Overrides::default(),
+            jobs,
+            native: NativeOptions::new(registry),
+        }
+    }
+
+    #[tokio::test]
+    async fn images_run_in_parallel_bounded_by_jobs_in_stack_order() {
+        let names = ["a", "b", "c-vuln", "d", "e", "f"];
+        let dir = project(&names);
+        let ops = Arc::new(Counting::default());
+        let r = create_with(options(dir.path(), 2), ops.clone())
+            .await
+            .unwrap();
+        assert_eq!(ops.max_in_flight.load(Ordering::SeqCst), 2, "--jobs 2");
+        assert_eq!(ops.prepared.load(Ordering::SeqCst), names.len());
+        let order: Vec<&str> = r.security_results.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(order, names, "results in the order of the stack file");
+        let blocked = &r.security_results[2];
+        assert_eq!(blocked.status, ImageStatus::Blocked);
+        assert!(!blocked.result.signed);
+        assert!(!ops.signed.lock().unwrap().contains(&"c-vuln".to_string()));
+        assert_eq!(ops.signed.lock().unwrap().len(), 5);
+        // SBOM and provenance are not configured: nothing failed open.
+        assert_eq!(r.count(ImageStatus::Passed), 5);
+        assert_eq!(r.failure_kind(), Some(ErrorKind::CriticalVulns));
+        assert!(!r.success && r.errors.len() == 1 && r.errors[0].starts_with("c-vuln: "));
+
+        let ops = Arc::new(Counting::default());
+        create_with(options(dir.path(), 8), ops.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            ops.max_in_flight.load(Ordering::SeqCst),
+            names.len(),
+            "every image at once when jobs allow"
+        );
+    }
+
+    #[tokio::test]
+    async fn fail_open_steps_degrade_and_unknown_environments_fail() {
+        let dir = project(&["a"]);
+        let mut opts = options(dir.path(), 1);
+        opts.overrides.sbom = Some(true);
+        let r = create_with(opts, Arc::new(Counting::default()))
+            .await
+            .unwrap();
+        let a = &r.security_results[0];
+        assert_eq!(a.status, ImageStatus::Degraded);
+        assert!(a.result.signed && !a.result.sbom_generated);
+        assert!(r.success, "fail-open errors do not fail the release");
+        assert_eq!(r.failure_kind(), None);
+
+        let mut opts = options(dir.path(), 1);
+        opts.environment = "staging".into();
+        let e = create_with(opts, Arc::new(Counting::default()))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ReleaseError::NoImages { .. }), "{e}");
+    }
 
     fn config(yaml: &str) -> SecurityDescriptor {
         SecurityDescriptor::from_yaml_str(yaml, "t.yaml").unwrap()
