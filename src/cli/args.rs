@@ -234,6 +234,9 @@ pub struct ScanArgs {
     /// Do not read or write the result cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Exit code when the policy fails (default 1; 0 reports without failing; 2-4 are reserved).
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
     #[command(flatten)]
     pub access: ImageAccessArgs,
 }
@@ -297,6 +300,9 @@ pub enum SbomCommand {
         /// Vulnerability database directory.
         #[arg(long, value_name = "DIR")]
         db: Option<PathBuf>,
+        /// Exit code when the policy fails (default 1; 0 reports without failing; 2-4 are reserved).
+        #[arg(long, value_name = "N")]
+        exit_code: Option<u8>,
     },
 }
 

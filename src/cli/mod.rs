@@ -28,6 +28,9 @@ pub struct CliError {
     pub kind: ErrorKind,
     /// What went wrong, with context.
     pub error: anyhow::Error,
+    /// Exit code chosen by the user for this outcome (`--exit-code N`), instead
+    /// of the kind's.
+    pub exit_code: Option<u8>,
 }
 
 impl CliError {
@@ -35,7 +38,13 @@ impl CliError {
         Self {
             kind,
             error: error.into(),
+            exit_code: None,
         }
+    }
+
+    /// The process exit code for this error.
+    pub fn code(&self) -> u8 {
+        self.exit_code.unwrap_or_else(|| self.kind.exit_code())
     }
 }
 
@@ -299,10 +308,15 @@ async fn sbom_generate(
 fn policy_exit(code: u8) -> Result<(), CliError> {
     match code {
         0 => Ok(()),
-        _ => Err(CliError::new(
-            ErrorKind::CriticalVulns,
-            anyhow::anyhow!("policy failed: vulnerabilities at or above the --fail-on threshold"),
-        )),
+        _ => Err(CliError {
+            exit_code: Some(code),
+            ..CliError::new(
+                ErrorKind::CriticalVulns,
+                anyhow::anyhow!(
+                    "policy failed: vulnerabilities at or above the --fail-on threshold"
+                ),
+            )
+        }),
     }
 }
 
@@ -347,9 +361,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 fail_on,
                 format,
                 db,
-            } => {
-                scan::sbom_scan(&sbom, &fail_on, format, db.as_deref(), quiet).and_then(policy_exit)
-            }
+                exit_code,
+            } => scan::sbom_scan(&sbom, &fail_on, format, db.as_deref(), exit_code, quiet)
+                .and_then(policy_exit),
         },
         Command::Provenance(cmd) => match cmd {
             ProvenanceCommand::Attach { .. } => {
@@ -388,7 +402,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {:#}", e.error);
-            ExitCode::from(e.kind.exit_code())
+            ExitCode::from(e.code())
         }
     }
 }
