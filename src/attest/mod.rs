@@ -517,6 +517,16 @@ pub enum VerificationPolicy {
     },
 }
 
+impl VerificationPolicy {
+    /// Keyless verification against `root`, requiring `identity`.
+    pub fn keyless(root: &TrustedRoot, identity: IdentityPolicy) -> Result<Self, BundleError> {
+        Ok(VerificationPolicy::Keyless {
+            verifier: Box::new(BundleVerifier::new(root)?),
+            identity,
+        })
+    }
+}
+
 impl fmt::Debug for VerificationPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
