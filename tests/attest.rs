@@ -1159,3 +1159,89 @@ async fn keyless_attestations_with_the_sigstore_mock() {
     let list: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(list.len(), 2);
 }
+
+/// The functions the release executor calls: `attach_sbom` with the SBOM engine's
+/// result, `attach_provenance` with `provenance::generate`'s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executor_helpers_attach_sbom_and_provenance() {
+    let (reg, image) = registry_with_app();
+    reg.copy_in(&fixture_oci("debian-app"), "sc/other:v1");
+    let c = client();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, key) = key_pair(dir.path());
+    let public = key.public_key();
+    let signer = Signer::Key(key);
+    let (pinned, _) = pin(&c, &image).await;
+
+    let src = sc::source::open(
+        &sc::source::SourceSpec::Registry(image.clone()),
+        &sc::source::OpenOptions {
+            registry: Some(c.clone()),
+        },
+    )
+    .unwrap();
+    let inventory = sc::sbom::catalog_image(src.as_ref(), &sc::sbom::GenerateOptions::default())
+        .await
+        .unwrap();
+    let opts = sc::sbom::format::RenderOptions::now();
+    let sbom = sc::sbom::format::build_sbom(&inventory, SbomFormat::SpdxJson, &opts).unwrap();
+    let out = attest::attach_sbom(&c, &image, &sbom, &signer)
+        .await
+        .unwrap();
+    assert_eq!(out.predicate_type, statement::SPDX_PREDICATE);
+    let xml = sc::sbom::format::build_sbom(&inventory, SbomFormat::CycloneDxXml, &opts).unwrap();
+    let err = attest::attach_sbom(&c, &image, &xml, &signer)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("attestation predicates are JSON"),
+        "{err}"
+    );
+
+    let prov = sc::provenance::generate(
+        &sc::context::ExecutionContext::default(),
+        &pinned,
+        &sc::provenance::ProvenanceOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(prov.metadata.builder_id, sc::context::LOCAL_BUILDER_ID);
+    let out = attest::attach_provenance(&c, &image, &prov, &signer)
+        .await
+        .unwrap();
+    assert_eq!(out.predicate_type, statement::SLSA_PROVENANCE_V1_PREDICATE);
+    // Provenance of this image cannot be attached to another one.
+    let other: ImageReference = format!("{}/sc/other:v1", reg.addr).parse().unwrap();
+    let other_prov = sc::provenance::generate(
+        &sc::context::ExecutionContext::default(),
+        &other.with_digest(Digest::sha256_of(b"not this image")),
+        &sc::provenance::ProvenanceOptions::default(),
+    )
+    .unwrap();
+    let err = attest::attach_provenance(&c, &other, &other_prov, &signer)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("the provenance describes"),
+        "{err}"
+    );
+
+    let v = attest::verify(
+        &c,
+        &image,
+        &VerificationPolicy::Key(public),
+        &VerifyOptions {
+            predicate_type: None,
+            require: vec![PredicateType::Spdx, PredicateType::SlsaProvenanceV1],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(v.attestations.len(), 2);
+    let report = sc::provenance::evaluate(
+        v.attestations
+            .iter()
+            .find(|a| a.statement.predicate_type == statement::SLSA_PROVENANCE_V1_PREDICATE)
+            .unwrap(),
+    );
+    assert_eq!(report.level, 1);
+}

@@ -22,8 +22,14 @@
 //!   types to be present. Every refused attestation is reported with its reason
 //!   ([`Rejection`]).
 //!
-//! SBOM predicates are built by [`sbom_predicate`]; SLSA provenance by
-//! [`crate::provenance::generate`].
+//! SBOM predicates are built by [`sbom_predicate`] ([`attach_sbom`] takes the SBOM
+//! engine's result); SLSA provenance by [`crate::provenance::generate`]
+//! ([`attach_provenance`]).
+//!
+//! Status: built. Key-based attestations are not recorded in a transparency log
+//! (as key-based image signing, `--tlog-upload=false`); keyless ones always are.
+//! Keyless `.att` layers whose log entry has no signed entry timestamp (Rekor v2)
+//! are verified from their bundle referrer only.
 
 pub mod dsse;
 pub mod oci;
@@ -215,6 +221,46 @@ pub async fn attach(
     attach_statement(client, &pinned, &subject, &statement, signer).await
 }
 
+/// Attach a generated SBOM (the seeds' `SBOM`: CycloneDX JSON or SPDX JSON) as an
+/// attestation about `image`.
+pub async fn attach_sbom(
+    client: &RegistryClient,
+    image: &ImageReference,
+    sbom: &crate::sbom::Sbom,
+    signer: &Signer,
+) -> Result<AttachOutcome, AttachError> {
+    let format: SbomFormat = sbom
+        .format
+        .parse()
+        .map_err(|_| StatementError(format!("unknown SBOM format {:?}", sbom.format)))?;
+    let (predicate_type, predicate) =
+        sbom_predicate(&sbom.content, format).map_err(|e| StatementError(e.to_string()))?;
+    attach(client, image, &predicate_type, predicate, signer).await
+}
+
+/// Attach generated provenance ([`crate::provenance::generate`]) about `image`.
+/// The image must resolve to the digest the provenance describes.
+pub async fn attach_provenance(
+    client: &RegistryClient,
+    image: &ImageReference,
+    provenance: &crate::provenance::Provenance,
+    signer: &Signer,
+) -> Result<AttachOutcome, AttachError> {
+    let (pinned, subject) = pin(client, image).await?;
+    if subject.digest.to_string() != provenance.image_digest {
+        return Err(AttachError::Statement(StatementError(format!(
+            "the provenance describes {}, but {image} is {}",
+            provenance.image_digest, subject.digest
+        ))));
+    }
+    let statement = Statement::for_image(
+        &pinned,
+        &PredicateType::SlsaProvenanceV1,
+        provenance.predicate(),
+    )?;
+    attach_statement(client, &pinned, &subject, &statement, signer).await
+}
+
 /// Attach an already-built statement about the pinned `image` (whose manifest
 /// descriptor is `subject`). The statement must name the image's digest.
 pub async fn attach_statement(
@@ -310,6 +356,7 @@ pub async fn attach_statement(
                 &predicate_type,
                 &now_rfc3339(),
             );
+            let manifest_copy = manifest.clone();
             let manifest_digest = Digest::sha256_of(&manifest);
             let manifest_len = manifest.len() as u64;
             client
@@ -319,20 +366,18 @@ pub async fn attach_statement(
                     MEDIA_TYPE_OCI_MANIFEST,
                 )
                 .await?;
+            // The index entry carries the manifest's artifact type and annotations,
+            // as the referrers API would list them.
+            let annotations = serde_json::from_slice::<ImageManifest>(&manifest_copy)
+                .ok()
+                .and_then(|m| m.annotations);
             bundle_desc = Descriptor::new(
                 MEDIA_TYPE_OCI_MANIFEST,
                 manifest_digest.clone(),
                 manifest_len,
             );
             bundle_desc.artifact_type = Some(BUNDLE_V03_MEDIA_TYPE.to_string());
-            bundle_desc.annotations = Some(
-                [(
-                    BUNDLE_PREDICATE_TYPE_ANNOTATION.to_string(),
-                    predicate_type.clone(),
-                )]
-                .into_iter()
-                .collect(),
-            );
+            bundle_desc.annotations = annotations;
             index_referrer(client, image, bundle_desc).await?;
             // cosign's tag-schema form of the same attestation.
             let (envelope, material) = oci::bundle_parts(&signed.json).map_err(|detail| {

@@ -15,6 +15,10 @@
 //! - `runDetails.builder.id`: the CI context's builder id (see
 //!   [`crate::context::CiProvider::builder_id`]); `metadata.invocationId`,
 //!   `startedOn`, `finishedOn`.
+//!
+//! Status: built: [`generate`], [`evaluate`], and `sc provenance attach|verify`
+//! (through [`crate::attest`]). Base images are recorded when the caller names
+//! them (`--base-image`); they are not discovered from the image itself.
 
 use std::collections::BTreeMap;
 
