@@ -163,6 +163,28 @@ fn validate(kind: &str, bytes: &[u8]) {
     );
 }
 
+/// Read and verify the `.att` image with tests/interop/cosign_att_verify.py
+/// (securesystemslib's DSSE over plain registry HTTP); its output, or `None` when
+/// the validator is not installed.
+fn independent_att_verify(registry: &str, pinned: &ImageReference, public: &str) -> Option<Output> {
+    let Some(python) = intoto_python() else {
+        eprintln!("SKIPPED: securesystemslib is not installed (scripts/install-test-deps.sh)");
+        return None;
+    };
+    Some(
+        Command::new(python)
+            .arg(repo_path("tests/interop/cosign_att_verify.py"))
+            .args([
+                registry,
+                &pinned.repository,
+                &pinned.digest.as_ref().unwrap().to_string(),
+                public,
+            ])
+            .output()
+            .unwrap(),
+    )
+}
+
 // ---------------------------------------------------------------------------
 
 /// `sc sbom attach|verify` and `sc image verify-attestation` with a cosign key: the
@@ -309,6 +331,29 @@ async fn key_based_sbom_attestations_round_trip() {
         original
     );
     validate("spdx", &spdx_doc);
+
+    // Independently: securesystemslib verifies both envelopes read over plain HTTP,
+    // and refuses another key.
+    if let Some(out) = independent_att_verify(&image.registry, &pinned, public) {
+        assert!(out.status.success(), "{}", describe(&out));
+        let types: Vec<String> = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(
+            types,
+            [statement::CYCLONEDX_PREDICATE, statement::SPDX_PREDICATE]
+        );
+        let other = dir.path().join("other.pub");
+        std::fs::write(
+            &other,
+            SigningKey::generate().unwrap().public_key().to_pem(),
+        )
+        .unwrap();
+        let out =
+            independent_att_verify(&image.registry, &pinned, other.to_str().unwrap()).unwrap();
+        assert!(
+            !out.status.success(),
+            "securesystemslib accepted another key"
+        );
+    }
 
     // The general verifier: both statements as JSON; an admission policy.
     let out = sc(
@@ -948,6 +993,26 @@ async fn keyless_attestations_with_the_sigstore_mock() {
     } else {
         eprintln!("note: SC_SIGSTORE_PYTHON is not set; sigstore-python did not check the bundle");
     }
+    // sigstore-js too.
+    let b = mock.write("attestation-js.sigstore.json", &bundle);
+    let m = mock.write("manifest-js.json", &manifest);
+    let out = Command::new("node")
+        .arg(tools.join("js-verify.js"))
+        .args([
+            "verify-bundle",
+            "--bundle",
+            &b,
+            "--certificate-identity",
+            IDENTITY,
+            "--certificate-oidc-issuer",
+            ISSUER,
+            "--trusted-root",
+            &root,
+            &m,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "sigstore-js: {}", describe(&out));
     let (envelope, _) = oci::bundle_parts(std::str::from_utf8(&bundle).unwrap()).unwrap();
     validate("statement", &envelope.payload_bytes().unwrap());
 
