@@ -920,8 +920,9 @@ pub async fn verify(
         accepted.retain(|a| &a.statement.predicate_type == w);
     }
     if accepted.is_empty() {
+        // Refusals explain more than "none of that type": they come first.
         if let Some(w) = &wanted {
-            if rejected.is_empty() || !all_verified.is_empty() {
+            if rejected.is_empty() {
                 return Err(VerifyError::WrongType {
                     image: pinned.to_string(),
                     wanted: w.clone(),
