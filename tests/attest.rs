@@ -445,7 +445,7 @@ async fn key_based_sbom_attestations_round_trip() {
 /// One refusal per way an attestation can be wrong, each with its own error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verification_failures_each_have_their_own_error() {
-    let (_reg, image) = registry_with_app();
+    let (reg, image) = registry_with_app();
     let c = client();
     let dir = tempfile::tempdir().unwrap();
     let (_, _, key) = key_pair(dir.path());
@@ -563,6 +563,27 @@ async fn verification_failures_each_have_their_own_error() {
     .await;
     let r = rejections(attest::verify(&c, &image, &policy, &any).await.unwrap_err());
     assert!(matches!(&r[..], [Rejection::Malformed { .. }]), "{r:?}");
+
+    // 6b. The registry serves other bytes than the layer's digest names.
+    let envelope = sign(&good).to_bytes();
+    put(vec![(
+        envelope.clone(),
+        statement::CYCLONEDX_PREDICATE.into(),
+    )])
+    .await;
+    let stored = reg
+        .store_dir()
+        .join("docker/registry/v2/blobs/sha256")
+        .join(&Digest::sha256_of(&envelope).hex()[..2])
+        .join(Digest::sha256_of(&envelope).hex())
+        .join("data");
+    let mut corrupted = std::fs::read(&stored).unwrap();
+    let at = corrupted.len() / 2;
+    corrupted[at] = if corrupted[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(&stored, &corrupted).unwrap();
+    let r = rejections(attest::verify(&c, &image, &policy, &any).await.unwrap_err());
+    assert!(matches!(&r[..], [Rejection::Tampered { .. }]), "{r:?}");
+    std::fs::write(&stored, &envelope).unwrap();
 
     // 7. A valid attestation, but of another type than asked for.
     put(vec![(
@@ -1158,6 +1179,79 @@ async fn keyless_attestations_with_the_sigstore_mock() {
         .unwrap();
     assert_eq!(v.attestations.len(), 1);
     assert_eq!(v.attestations[0].storage, attest::Storage::CosignTag);
+    // A bundle referrer whose statement was altered after signing: the bundle
+    // does not verify (its `.att` twin removed, so it is the only candidate).
+    let (env, _) = oci::bundle_parts(std::str::from_utf8(&bundle).unwrap()).unwrap();
+    let mut altered: serde_json::Value =
+        serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
+    altered["predicate"]["name"] = "not what was signed".into();
+    let mut tampered: serde_json::Value = serde_json::from_slice(&bundle).unwrap();
+    tampered["dsseEnvelope"]["payload"] = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .encode(serde_json::to_vec(&altered).unwrap())
+            .into()
+    };
+    let tampered = serde_json::to_vec(&tampered).unwrap();
+    let tampered_layer = Descriptor::new(
+        BUNDLE_V03_MEDIA_TYPE,
+        Digest::sha256_of(&tampered),
+        tampered.len() as u64,
+    );
+    c.push_blob(&pinned, tampered).await.unwrap();
+    let subject = Descriptor::new(
+        MANIFEST,
+        pinned.digest.clone().unwrap(),
+        manifest.len() as u64,
+    );
+    let rm = oci::bundle_referrer_manifest(
+        &tampered_layer,
+        &subject,
+        statement::SPDX_PREDICATE,
+        "2026-01-01T00:00:00Z",
+    );
+    let rm_digest = c
+        .push_manifest(
+            &pinned.with_digest(Digest::sha256_of(&rm)),
+            rm.clone(),
+            MANIFEST,
+        )
+        .await
+        .unwrap();
+    let index = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": MANIFEST, "digest": rm_digest.to_string(), "size": rm.len(), "artifactType": BUNDLE_V03_MEDIA_TYPE}]});
+    c.push_manifest(
+        &image
+            .with_tag(&pinned.digest.as_ref().unwrap().tag_form())
+            .unwrap(),
+        serde_json::to_vec(&index).unwrap(),
+        "application/vnd.oci.image.index.v1+json",
+    )
+    .await
+    .unwrap();
+    let (saved_att, _) = c
+        .cosign_manifest(&pinned, ATTESTATION_TAG_SUFFIX)
+        .await
+        .unwrap()
+        .unwrap();
+    let empty_att = cosign_fmt::signature_manifest(&[]);
+    c.push_manifest(&att_tag, empty_att.manifest, MANIFEST)
+        .await
+        .unwrap();
+    match attest::verify(&c, &image, &policy, &VerifyOptions::default())
+        .await
+        .unwrap_err()
+    {
+        VerifyError::Rejected { rejections, .. } => assert!(
+            matches!(&rejections[..], [Rejection::Bundle { .. }]),
+            "{rejections:?}"
+        ),
+        other => panic!("{other}"),
+    }
+    c.push_manifest(&att_tag, saved_att, MANIFEST)
+        .await
+        .unwrap();
+
     // A key cannot verify a keyless attestation.
     let stranger = SigningKey::generate().unwrap();
     let err = attest::verify(
@@ -1170,8 +1264,12 @@ async fn keyless_attestations_with_the_sigstore_mock() {
     .unwrap_err();
     match err {
         VerifyError::Rejected { rejections, .. } => {
+            // The `.att` layer and the (tampered) bundle referrer.
+            assert_eq!(rejections.len(), 2, "{rejections:?}");
             assert!(
-                matches!(&rejections[..], [Rejection::CertificateNotKey { .. }]),
+                rejections
+                    .iter()
+                    .all(|r| matches!(r, Rejection::CertificateNotKey { .. })),
                 "{rejections:?}"
             )
         }
