@@ -564,6 +564,18 @@ async fn verification_failures_each_have_their_own_error() {
     let r = rejections(attest::verify(&c, &image, &policy, &any).await.unwrap_err());
     assert!(matches!(&r[..], [Rejection::Malformed { .. }]), "{r:?}");
 
+    // 6a. Signed, but not an in-toto payload.
+    put(vec![(
+        Envelope::sign("text/plain", &good.to_bytes(), &key).to_bytes(),
+        statement::CYCLONEDX_PREDICATE.into(),
+    )])
+    .await;
+    let r = rejections(attest::verify(&c, &image, &policy, &any).await.unwrap_err());
+    assert!(
+        matches!(&r[..], [Rejection::PayloadType { found, .. }] if found == "text/plain"),
+        "{r:?}"
+    );
+
     // 6b. The registry serves other bytes than the layer's digest names.
     let envelope = sign(&good).to_bytes();
     put(vec![(

@@ -1085,30 +1085,34 @@ async fn check(
             Ok(e) => e,
             Err(e) => return Ok(Err(malformed(e.to_string()))),
         };
+        if envelope.payload_type != statement::PAYLOAD_TYPE {
+            return Ok(Err(Rejection::PayloadType {
+                storage,
+                blob: blob_digest,
+                found: envelope.payload_type,
+            }));
+        }
         match policy {
             VerificationPolicy::Key(key) => {
-                if c.layer
+                let keyless_layer = c
+                    .layer
                     .annotation(crate::signing::cosign::CERTIFICATE_ANNOTATION)
-                    .is_some()
-                    && envelope.verify(key).is_err()
-                {
-                    Err(Rejection::CertificateNotKey {
+                    .is_some();
+                match envelope.verify(key) {
+                    Ok(payload) => Ok((payload, format!("key {}", key.fingerprint()), None)),
+                    Err(_) if keyless_layer => Err(Rejection::CertificateNotKey {
                         storage,
                         blob: blob_digest.clone(),
-                    })
-                } else {
-                    match envelope.verify(key) {
-                        Ok(payload) => Ok((payload, format!("key {}", key.fingerprint()), None)),
-                        Err(DsseError::Unsigned) => Err(Rejection::Unsigned {
-                            storage,
-                            blob: blob_digest.clone(),
-                        }),
-                        Err(DsseError::BadSignature) => Err(Rejection::SignatureInvalid {
-                            storage,
-                            blob: blob_digest.clone(),
-                        }),
-                        Err(DsseError::Malformed(d)) => Err(malformed(d)),
-                    }
+                    }),
+                    Err(DsseError::Unsigned) => Err(Rejection::Unsigned {
+                        storage,
+                        blob: blob_digest.clone(),
+                    }),
+                    Err(DsseError::BadSignature) => Err(Rejection::SignatureInvalid {
+                        storage,
+                        blob: blob_digest.clone(),
+                    }),
+                    Err(DsseError::Malformed(d)) => Err(malformed(d)),
                 }
             }
             VerificationPolicy::Keyless { .. } => {

@@ -80,6 +80,11 @@ async fn signer(signing: &SigningArgs) -> Result<Signer, CliError> {
             .map(Signer::Key)
             .map_err(key_error);
     }
+    if !signing.tlog_upload {
+        return Err(usage(
+            "keyless attestations are always recorded in the transparency log; --tlog-upload=false applies to --key only",
+        ));
+    }
     let ctx = ExecutionContext::detect();
     let token = ctx
         .oidc_token(signing.identity_token.as_deref(), SIGSTORE_AUDIENCE)
