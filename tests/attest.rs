@@ -876,6 +876,59 @@ async fn key_based_provenance_and_slsa_levels() {
         describe(&out)
     );
 
+    // A base image the manifest declares (BuildKit's OCI annotations) is recorded
+    // without --base-image.
+    let (bytes, _, _) = c.fetch_manifest(&image).await.unwrap();
+    let mut annotated: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    annotated["annotations"] = serde_json::json!({
+        "org.opencontainers.image.base.name": base,
+        "org.opencontainers.image.base.digest": base_pinned.digest.as_ref().unwrap().to_string(),
+    });
+    let annotated_ref = image.with_tag("annotated").unwrap();
+    c.push_manifest(
+        &annotated_ref,
+        serde_json::to_vec(&annotated).unwrap(),
+        MANIFEST,
+    )
+    .await
+    .unwrap();
+    let annotated_img = annotated_ref.to_string();
+    let out = sc(
+        &[
+            "provenance",
+            "attach",
+            &annotated_img,
+            "--key",
+            key,
+            "--tlog-upload=false",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let out = sc(
+        &[
+            "image",
+            "verify-attestation",
+            &annotated_img,
+            "--key",
+            public,
+            "--type",
+            "slsaprovenance",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let list: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let deps = list[0]["statement"]["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .unwrap();
+    assert!(
+        deps.iter()
+            .any(|d| d["digest"]["sha256"] == base_pinned.digest.as_ref().unwrap().hex()),
+        "{deps:?}"
+    );
+
     // No provenance at all on the base image: fails, except for level 0.
     let out = sc(&["provenance", "verify", &base, "--key", public], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));

@@ -361,7 +361,8 @@ pub enum ProvenanceCommand {
         #[arg(long = "build-arg", value_name = "KEY=VALUE")]
         build_args: Vec<String>,
         /// Base image (repeatable), recorded by digest in resolvedDependencies (a
-        /// tag is resolved in the registry).
+        /// tag is resolved in the registry). A base image the image manifest
+        /// declares (org.opencontainers.image.base.name/.digest) is recorded too.
         #[arg(long = "base-image", value_name = "IMAGE")]
         base_images: Vec<String>,
         #[command(flatten)]

@@ -327,13 +327,19 @@ pub async fn provenance_attach(
     let signer = signer(signing).await?;
     let client = registry_client(access)?;
     let io = |e: crate::registry::RegistryError| CliError::new(ErrorKind::Io, e);
-    let digest = client.resolve_digest(&reference).await.map_err(io)?;
+    let (manifest, digest, _) = client.fetch_manifest(&reference).await.map_err(io)?;
     let pinned = reference.with_digest(digest);
     let mut base_images = Vec::new();
     for b in args.base_images {
         let r = registry_image(b)?;
         let d = client.resolve_digest(&r).await.map_err(io)?;
         base_images.push(r.with_digest(d));
+    }
+    // The base image the manifest declares (BuildKit's OCI annotations), when known.
+    if let Some(declared) = provenance::base_image_from_manifest(&manifest) {
+        if !base_images.iter().any(|b| b.digest == declared.digest) {
+            base_images.push(declared);
+        }
     }
     let options = ProvenanceOptions {
         source_repo: args.source_repo,

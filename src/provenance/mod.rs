@@ -18,7 +18,9 @@
 //!
 //! Status: built: [`generate`], [`evaluate`], and `sc provenance attach|verify`
 //! (through [`crate::attest`]). Base images are recorded when the caller names
-//! them (`--base-image`); they are not discovered from the image itself.
+//! them (`--base-image`) or the image manifest declares one with the OCI
+//! `org.opencontainers.image.base.name`/`.base.digest` annotations
+//! ([`base_image_from_manifest`]); layers are not matched against registries.
 
 use std::collections::BTreeMap;
 
@@ -162,6 +164,23 @@ pub struct ProvenanceOptions {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("provenance: {0}")]
 pub struct ProvenanceError(pub String);
+
+/// Manifest annotation naming the base image (OCI image spec; BuildKit writes it).
+pub const BASE_NAME_ANNOTATION: &str = "org.opencontainers.image.base.name";
+/// Manifest annotation giving the base image's digest.
+pub const BASE_DIGEST_ANNOTATION: &str = "org.opencontainers.image.base.digest";
+
+/// The base image an image manifest declares through the OCI annotations
+/// `org.opencontainers.image.base.name` and `.base.digest`, pinned to that digest;
+/// `None` when either is missing or unusable.
+pub fn base_image_from_manifest(manifest: &[u8]) -> Option<ImageReference> {
+    let m: crate::source::model::ImageManifest = serde_json::from_slice(manifest).ok()?;
+    let annotations = m.annotations?;
+    let name = annotations.get(BASE_NAME_ANNOTATION)?;
+    let digest: crate::digest::Digest = annotations.get(BASE_DIGEST_ANNOTATION)?.parse().ok()?;
+    let reference: ImageReference = name.parse().ok()?;
+    Some(reference.with_digest(digest))
+}
 
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
@@ -622,6 +641,27 @@ mod tests {
             storage: Storage::BundleReferrer,
             blob: Digest::sha256_of(b"blob"),
         }
+    }
+
+    #[test]
+    fn base_image_from_oci_annotations() {
+        let d = Digest::sha256_of(b"base");
+        let m = serde_json::json!({
+            "schemaVersion": 2,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": Digest::sha256_of(b"c").to_string(), "size": 1},
+            "layers": [],
+            "annotations": {BASE_NAME_ANNOTATION: "docker.io/library/debian:12", BASE_DIGEST_ANNOTATION: d.to_string()},
+        });
+        let base = base_image_from_manifest(&serde_json::to_vec(&m).unwrap()).unwrap();
+        assert_eq!(base.digest, Some(d));
+        assert_eq!(base.repository, "library/debian");
+        let mut partial = m.clone();
+        partial["annotations"]
+            .as_object_mut()
+            .unwrap()
+            .remove(BASE_DIGEST_ANNOTATION);
+        assert!(base_image_from_manifest(&serde_json::to_vec(&partial).unwrap()).is_none());
+        assert!(base_image_from_manifest(b"not json").is_none());
     }
 
     #[test]
