@@ -1404,6 +1404,89 @@ async fn keyless_attestations_with_the_sigstore_mock() {
     assert!(out.status.success(), "{}", describe(&out));
     let list: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(list.len(), 2);
+
+    // A GitHub Actions workload identity (the mock certifies the token's claims)
+    // signing provenance built on github.com: L2, and L3 refused with the reason.
+    let workflow = "https://github.com/org/app/.github/workflows/release.yml@refs/heads/main";
+    let gh_issuer = "https://token.actions.githubusercontent.com";
+    let gh_jwt = jwt_for(gh_issuer, workflow);
+    let gh_env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_REPOSITORY", "org/app"),
+        ("GITHUB_REF", "refs/heads/main"),
+        (
+            "GITHUB_WORKFLOW_REF",
+            "org/app/.github/workflows/release.yml@refs/heads/main",
+        ),
+        ("GITHUB_RUN_ID", "9"),
+        ("RUNNER_ENVIRONMENT", "github-hosted"),
+    ];
+    let out = sc(
+        &[
+            "provenance",
+            "attach",
+            &img,
+            "--identity-token",
+            &gh_jwt,
+            "--signing-config",
+            &config,
+            "--trusted-root",
+            &root,
+        ],
+        &gh_env,
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let gh_verify = |level: &str| {
+        sc(
+            &[
+                "provenance",
+                "verify",
+                &img,
+                "--trusted-root",
+                &root,
+                "--certificate-identity",
+                workflow,
+                "--certificate-oidc-issuer",
+                gh_issuer,
+                "--min-slsa-level",
+                level,
+            ],
+            &[],
+        )
+    };
+    let out = gh_verify("2");
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        stdout(&out).contains("SLSA build level 2"),
+        "{}",
+        describe(&out)
+    );
+    assert!(stdout(&out).contains("[met] L2"), "{}", describe(&out));
+    let out = gh_verify("3");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("not a trusted isolated builder"),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// An unsigned JWT for `issuer` whose `email` claim (the mock's SAN) is `identity`.
+fn jwt_for(issuer: &str, identity: &str) -> String {
+    use base64::Engine;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let b = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    format!(
+        "{}.{}.c2ln",
+        b(serde_json::json!({"alg": "none"})),
+        b(serde_json::json!({
+            "iss": issuer, "sub": identity, "email": identity, "email_verified": true,
+            "aud": "sigstore", "iat": now, "nbf": now, "exp": now + 3600,
+        }))
+    )
 }
 
 /// The functions the release executor calls: `attach_sbom` with the SBOM engine's
