@@ -435,6 +435,26 @@ async fn key_based_sbom_attestations_round_trip() {
         &[],
     );
     assert!(out.status.success(), "{}", describe(&out));
+    // A type filter does not hide the required types.
+    let out = sc(
+        &[
+            "image",
+            "verify-attestation",
+            &img,
+            "--key",
+            public,
+            "--type",
+            "cyclonedx",
+            "--require-type",
+            "spdxjson",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let list: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["predicateType"], statement::CYCLONEDX_PREDICATE);
 
     // Key-based attestations without --tlog-upload=false are refused up front.
     let out = sc(&["sbom", "attach", &img, "--key", key], &env);

@@ -878,13 +878,15 @@ pub async fn verify(
         });
     }
     let wanted = options.predicate_type.as_ref().map(|p| p.uri().to_string());
-    // Types that are not wanted are skipped before their (possibly large) blob is read.
+    // Types neither wanted nor required are skipped before their (possibly large)
+    // blob is read.
     let mut other_types = Vec::new();
     let mut accepted = Vec::new();
     let mut rejected = Vec::new();
+    let required: Vec<&str> = options.require.iter().map(PredicateType::uri).collect();
     for c in candidates {
         if let (Some(w), Some(a)) = (&wanted, &c.annotated_type) {
-            if w != a {
+            if w != a && !required.contains(&a.as_str()) {
                 other_types.push(a.clone());
                 continue;
             }
