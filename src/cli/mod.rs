@@ -3,6 +3,7 @@
 //! [`crate::error::ErrorKind::exit_code`]). No security logic lives here.
 
 pub mod args;
+pub mod attest;
 pub mod bundle;
 pub mod progress;
 mod scan;
@@ -344,6 +345,24 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 json,
                 access,
             } => sign::image_verify(&image, &verify, &annotations, json, &access).await,
+            ImageCommand::VerifyAttestation {
+                image,
+                verify,
+                predicate_type,
+                require_types,
+                json,
+                access,
+            } => {
+                attest::verify_attestation(
+                    &image,
+                    &verify,
+                    predicate_type.as_deref(),
+                    &require_types,
+                    json,
+                    &access,
+                )
+                .await
+            }
             ImageCommand::Scan(args) => scan::image_scan(&args, quiet).await.and_then(policy_exit),
         },
         Command::Sbom(cmd) => match cmd {
@@ -354,8 +373,30 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 scope,
                 access,
             } => sbom_generate(&image, format, output.as_deref(), scope, &access, quiet).await,
-            SbomCommand::Attach { .. } => not_implemented("sbom attach", "attestations"),
-            SbomCommand::Verify { .. } => not_implemented("sbom verify", "attestations"),
+            SbomCommand::Attach {
+                image,
+                sbom,
+                sbom_type,
+                signing,
+                access,
+            } => {
+                attest::sbom_attach(
+                    &image,
+                    sbom.as_deref(),
+                    &sbom_type,
+                    &signing,
+                    &access,
+                    quiet,
+                )
+                .await
+            }
+            SbomCommand::Verify {
+                image,
+                verify,
+                sbom_type,
+                output,
+                access,
+            } => attest::sbom_verify(&image, &verify, &sbom_type, output.as_deref(), &access).await,
             SbomCommand::Scan {
                 sbom,
                 fail_on,
@@ -366,12 +407,35 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 .and_then(policy_exit),
         },
         Command::Provenance(cmd) => match cmd {
-            ProvenanceCommand::Attach { .. } => {
-                not_implemented("provenance attach", "attestations")
+            ProvenanceCommand::Attach {
+                image,
+                source_repo,
+                git_sha,
+                workflow_name,
+                dockerfile,
+                build_args,
+                base_images,
+                signing,
+                access,
+            } => {
+                let args = attest::ProvenanceAttach {
+                    image: &image,
+                    source_repo,
+                    git_sha,
+                    workflow_name,
+                    dockerfile,
+                    build_args: &build_args,
+                    base_images: &base_images,
+                };
+                attest::provenance_attach(args, &signing, &access).await
             }
-            ProvenanceCommand::Verify { .. } => {
-                not_implemented("provenance verify", "attestations")
-            }
+            ProvenanceCommand::Verify {
+                image,
+                min_slsa_level,
+                verify,
+                json,
+                access,
+            } => attest::provenance_verify(&image, min_slsa_level, &verify, json, &access).await,
         },
         Command::Release(ReleaseCommand::Create { .. }) => {
             not_implemented("release create", "the release workflow")
