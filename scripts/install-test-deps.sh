@@ -58,6 +58,18 @@ python_and_node() {
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check sigstore==4.5.1
   fi
+  # in-toto-attestation 0.9.3 (the official Statement/provenance bindings), the
+  # SPDX 2.3 schema (lib4sbom) and securesystemslib (DSSE) for the attestation
+  # tests' independent checks
+  local intoto=.cache/in-toto-attestation
+  if ! "$intoto/bin/python" -c 'import in_toto_attestation, jsonschema, lib4sbom, securesystemslib.dsse, cryptography' 2>/dev/null; then
+    echo "install-test-deps: installing in-toto-attestation into $intoto"
+    rm -rf "$intoto"
+    python3 -m venv "$intoto"
+    "$intoto/bin/pip" install -q --disable-pip-version-check in-toto-attestation==0.9.3 jsonschema==4.26.0 \
+      "securesystemslib[crypto]==1.6.0"
+    "$intoto/bin/pip" install -q --disable-pip-version-check --no-deps lib4sbom==0.10.4
+  fi
   # the loopback Fulcio/Rekor (npm @sigstore/mock) and sigstore-js's verifier
   local mock=.cache/sigstore-mock
   mkdir -p "$mock"

@@ -13,6 +13,8 @@ RUSTFLAGS="-C target-feature=+crt-static" \
 export SC_STATIC_BINARY="$PWD/target/static/x86_64-unknown-linux-gnu/release/sc"
 export SC_NODE_SEMVER_DIR="$PWD/.cache/node-semver"
 export SC_REQUIRE_SCHEMA_VALIDATION=1   # schema checks fail instead of skipping
+# in-toto-attestation's Python bindings and the SPDX schema for the attestation tests
+export SC_INTOTO_PYTHON="$PWD/.cache/in-toto-attestation/bin/python"
 # the loopback Sigstore (Fulcio/Rekor mock) and sigstore-python for keyless tests
 export SC_SIGSTORE_MOCK="$PWD/.cache/sigstore-mock"
 export SC_SIGSTORE_PYTHON="$PWD/.cache/sigstore-python/bin/sigstore"

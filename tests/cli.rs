@@ -10,6 +10,7 @@ const COMMANDS: &[&[&str]] = &[
     &["image", "verify"],
     &["image", "scan"],
     &["image", "digest"],
+    &["image", "verify-attestation"],
     &["sbom", "generate"],
     &["sbom", "attach"],
     &["sbom", "verify"],
@@ -54,7 +55,6 @@ fn unbuilt_commands_exit_4_and_say_so() {
         // keyless signing and verification (key-based ones are built)
         vec!["image", "sign", fixture.as_str()],
         vec!["image", "verify", fixture.as_str()],
-        vec!["provenance", "verify", fixture.as_str()],
     ] {
         let out = sc(&args, &[]);
         assert_eq!(out.status.code(), Some(4), "sc {args:?}: {}", stderr(&out));
@@ -68,6 +68,58 @@ fn unbuilt_commands_exit_4_and_say_so() {
             "nothing may be printed as if it worked"
         );
     }
+}
+
+#[test]
+fn attestation_commands_need_a_registry_image_and_a_policy() {
+    let fixture = format!(
+        "oci:{}:v1",
+        repo_path("fixtures/images/debian-app").display()
+    );
+    for args in [
+        vec!["provenance", "verify", fixture.as_str(), "--key", "k.pub"],
+        vec!["sbom", "verify", fixture.as_str(), "--key", "k.pub"],
+        vec![
+            "image",
+            "verify-attestation",
+            fixture.as_str(),
+            "--key",
+            "k.pub",
+        ],
+    ] {
+        let out = sc(&args, &[]);
+        assert_eq!(out.status.code(), Some(2), "sc {args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("push it first"), "{}", stderr(&out));
+    }
+    // Keyless verification without an identity policy is a usage error.
+    let out = sc(
+        &["image", "verify-attestation", "localhost:5000/app:v1"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--certificate-identity"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sc(
+        &[
+            "image",
+            "verify-attestation",
+            "localhost:5000/app:v1",
+            "--key",
+            "k.pub",
+            "--type",
+            "bogus",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown attestation type"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -70,6 +70,42 @@ fn fail_on_sets_the_exit_code() {
 }
 
 #[test]
+fn exit_code_flag_chooses_the_policy_failure_code() {
+    let scan = |extra: &[&str]| {
+        let fixture = fixture();
+        let mut args = vec![
+            "image",
+            "scan",
+            fixture.as_str(),
+            "--offline",
+            "--fail-on",
+            "critical",
+        ];
+        args.extend_from_slice(extra);
+        sc(&args, &[])
+    };
+    // As Trivy's --exit-code: the code used when the policy fails.
+    let out = scan(&["--exit-code", "17"]);
+    assert_eq!(out.status.code(), Some(17), "{}", stderr(&out));
+    assert!(stderr(&out).contains("policy failed"), "{}", stderr(&out));
+    // 0 reports without failing; the report is still printed.
+    let out = scan(&["--exit-code", "0"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("CRITICAL"));
+    // Codes that mean something else are refused before scanning.
+    let out = scan(&["--exit-code", "3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("reserved"), "{}", stderr(&out));
+    // A passing policy exits 0 whatever the failure code.
+    let fixture = fixture();
+    let out = sc(
+        &["image", "scan", &fixture, "--offline", "--exit-code", "17"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
 fn json_and_sarif_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("scan.json");

@@ -204,6 +204,32 @@ pub enum ImageCommand {
     /// digest, as configured by a `security:` block: the one call a deploy tool makes
     /// after pushing. Exit 1 when the image is blocked by policy (do not deploy).
     Secure(SecureArgs),
+    /// Verify an image's in-toto attestations (SBOM, provenance, any predicate) and
+    /// print the verified statements.
+    ///
+    /// Reads attestations stored as cosign stores them (the `sha256-<hex>.att` image)
+    /// and as Sigstore bundle referrers; each must be signed with --key or by the
+    /// certificate identity given, and must name the image's digest as its subject.
+    /// With --require-type, fails unless a verified attestation of each type exists
+    /// (an admission policy).
+    VerifyAttestation {
+        /// Image whose attestations to verify.
+        image: String,
+        #[command(flatten)]
+        verify: VerifyArgs,
+        /// Only attestations of this type: cyclonedx, spdxjson, slsaprovenance
+        /// (v1.0), slsaprovenance02, or a predicate type URI.
+        #[arg(long = "type", value_name = "TYPE")]
+        predicate_type: Option<String>,
+        /// Require a verified attestation of this type (repeatable).
+        #[arg(long = "require-type", value_name = "TYPE")]
+        require_types: Vec<String>,
+        /// Write the verified statements as a JSON array on standard output.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        access: ImageAccessArgs,
+    },
     /// Print the digest an image reference resolves to ("pin by digest").
     Digest {
         /// Image whose digest to print.
@@ -309,6 +335,9 @@ pub struct ScanArgs {
     /// Do not read or write the result cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Exit code when the policy fails (default 1; 0 reports without failing; 2-4 are reserved).
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
     #[command(flatten)]
     pub access: ImageAccessArgs,
 }
@@ -333,13 +362,17 @@ pub enum SbomCommand {
         access: ImageAccessArgs,
     },
     /// Attach an SBOM to an image as a signed in-toto attestation.
+    ///
+    /// The predicate type follows the SBOM type as in cosign: cyclonedx →
+    /// https://cyclonedx.org/bom, spdxjson → https://spdx.dev/Document. Key-based
+    /// attestations need --tlog-upload=false (no transparency log for keys yet).
     Attach {
-        /// Image to attest.
+        /// Image to attest (a tag is resolved; the digest is attested).
         image: String,
-        /// SBOM file (generated on the fly when absent).
+        /// SBOM file (JSON of --type). Without it, one is generated from the image.
         #[arg(long, value_name = "FILE")]
         sbom: Option<PathBuf>,
-        /// SBOM type, which sets the predicate type.
+        /// SBOM type: cyclonedx or spdxjson.
         #[arg(long = "type", value_name = "TYPE", default_value = "cyclonedx")]
         sbom_type: String,
         #[command(flatten)]
@@ -348,11 +381,18 @@ pub enum SbomCommand {
         access: ImageAccessArgs,
     },
     /// Verify an image's SBOM attestation and write the verified SBOM.
+    ///
+    /// Checks the signature (key or certificate identity), that the attestation's
+    /// subject is the image digest, and its type; writes the SBOM of the most
+    /// recently attached verified attestation.
     Verify {
         /// Image whose SBOM to verify.
         image: String,
         #[command(flatten)]
         verify: VerifyArgs,
+        /// SBOM type: cyclonedx or spdxjson.
+        #[arg(long = "type", value_name = "TYPE", default_value = "cyclonedx")]
+        sbom_type: String,
         /// Where to write the verified SBOM.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -372,6 +412,9 @@ pub enum SbomCommand {
         /// Vulnerability database directory.
         #[arg(long, value_name = "DIR")]
         db: Option<PathBuf>,
+        /// Exit code when the policy fails (default 1; 0 reports without failing; 2-4 are reserved).
+        #[arg(long, value_name = "N")]
+        exit_code: Option<u8>,
     },
 }
 
@@ -388,23 +431,44 @@ pub enum ProvenanceCommand {
         /// Source commit (default: from the CI environment or .git).
         #[arg(long, value_name = "SHA")]
         git_sha: Option<String>,
-        /// CI workflow name.
+        /// CI workflow name (default: from the CI environment).
         #[arg(long, value_name = "NAME")]
         workflow_name: Option<String>,
+        /// Dockerfile the image was built from (recorded in externalParameters).
+        #[arg(long, value_name = "PATH")]
+        dockerfile: Option<String>,
+        /// Build argument (KEY=VALUE, repeatable); values of secret-looking names
+        /// (TOKEN, PASSWORD, SECRET, KEY, ...) are recorded as `<redacted>`.
+        #[arg(long = "build-arg", value_name = "KEY=VALUE")]
+        build_args: Vec<String>,
+        /// Base image (repeatable), recorded by digest in resolvedDependencies (a
+        /// tag is resolved in the registry). A base image the image manifest
+        /// declares (org.opencontainers.image.base.name/.digest) is recorded too.
+        #[arg(long = "base-image", value_name = "IMAGE")]
+        base_images: Vec<String>,
         #[command(flatten)]
         signing: SigningArgs,
         #[command(flatten)]
         access: ImageAccessArgs,
     },
     /// Verify an image's provenance and report which SLSA build level it meets.
+    ///
+    /// Levels: L1 a verified SLSA provenance about this digest naming its builder;
+    /// L2 signed keylessly by a hosted CI platform's identity (GitHub Actions,
+    /// GitLab.com, Buildkite) with a builder on that platform, not self-hosted; L3
+    /// signed by a trusted isolated builder (slsa-github-generator). Each
+    /// requirement is reported as met or not, with the reason.
     Verify {
         /// Image whose provenance to verify.
         image: String,
         /// Minimum SLSA build level required (0-3).
-        #[arg(long, value_name = "N", default_value_t = 1)]
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=3))]
         min_slsa_level: u8,
         #[command(flatten)]
         verify: VerifyArgs,
+        /// Print the level report as JSON on standard output.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         access: ImageAccessArgs,
     },

@@ -3,6 +3,7 @@
 //! [`crate::error::ErrorKind::exit_code`]). No security logic lives here.
 
 pub mod args;
+pub mod attest;
 pub mod bundle;
 pub mod progress;
 mod release;
@@ -27,6 +28,9 @@ pub struct CliError {
     pub kind: ErrorKind,
     /// What went wrong, with context.
     pub error: anyhow::Error,
+    /// Exit code chosen by the user for this outcome (`--exit-code N`), instead
+    /// of the kind's.
+    pub exit_code: Option<u8>,
 }
 
 impl CliError {
@@ -34,7 +38,13 @@ impl CliError {
         Self {
             kind,
             error: error.into(),
+            exit_code: None,
         }
+    }
+
+    /// The process exit code for this error.
+    pub fn code(&self) -> u8 {
+        self.exit_code.unwrap_or_else(|| self.kind.exit_code())
     }
 }
 
@@ -298,10 +308,15 @@ async fn sbom_generate(
 fn policy_exit(code: u8) -> Result<(), CliError> {
     match code {
         0 => Ok(()),
-        _ => Err(CliError::new(
-            ErrorKind::CriticalVulns,
-            anyhow::anyhow!("policy failed: vulnerabilities at or above the --fail-on threshold"),
-        )),
+        _ => Err(CliError {
+            exit_code: Some(code),
+            ..CliError::new(
+                ErrorKind::CriticalVulns,
+                anyhow::anyhow!(
+                    "policy failed: vulnerabilities at or above the --fail-on threshold"
+                ),
+            )
+        }),
     }
 }
 
@@ -329,6 +344,24 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 json,
                 access,
             } => sign::image_verify(&image, &verify, &annotations, json, &access).await,
+            ImageCommand::VerifyAttestation {
+                image,
+                verify,
+                predicate_type,
+                require_types,
+                json,
+                access,
+            } => {
+                attest::verify_attestation(
+                    &image,
+                    &verify,
+                    predicate_type.as_deref(),
+                    &require_types,
+                    json,
+                    &access,
+                )
+                .await
+            }
             ImageCommand::Scan(args) => scan::image_scan(&args, quiet).await.and_then(policy_exit),
             ImageCommand::Secure(args) => release::secure(&args).await,
         },
@@ -340,24 +373,69 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 scope,
                 access,
             } => sbom_generate(&image, format, output.as_deref(), scope, &access, quiet).await,
-            SbomCommand::Attach { .. } => not_implemented("sbom attach", "attestations"),
-            SbomCommand::Verify { .. } => not_implemented("sbom verify", "attestations"),
+            SbomCommand::Attach {
+                image,
+                sbom,
+                sbom_type,
+                signing,
+                access,
+            } => {
+                attest::sbom_attach(
+                    &image,
+                    sbom.as_deref(),
+                    &sbom_type,
+                    &signing,
+                    &access,
+                    quiet,
+                )
+                .await
+            }
+            SbomCommand::Verify {
+                image,
+                verify,
+                sbom_type,
+                output,
+                access,
+            } => attest::sbom_verify(&image, &verify, &sbom_type, output.as_deref(), &access).await,
             SbomCommand::Scan {
                 sbom,
                 fail_on,
                 format,
                 db,
-            } => {
-                scan::sbom_scan(&sbom, &fail_on, format, db.as_deref(), quiet).and_then(policy_exit)
-            }
+                exit_code,
+            } => scan::sbom_scan(&sbom, &fail_on, format, db.as_deref(), exit_code, quiet)
+                .and_then(policy_exit),
         },
         Command::Provenance(cmd) => match cmd {
-            ProvenanceCommand::Attach { .. } => {
-                not_implemented("provenance attach", "attestations")
+            ProvenanceCommand::Attach {
+                image,
+                source_repo,
+                git_sha,
+                workflow_name,
+                dockerfile,
+                build_args,
+                base_images,
+                signing,
+                access,
+            } => {
+                let args = attest::ProvenanceAttach {
+                    image: &image,
+                    source_repo,
+                    git_sha,
+                    workflow_name,
+                    dockerfile,
+                    build_args: &build_args,
+                    base_images: &base_images,
+                };
+                attest::provenance_attach(args, &signing, &access).await
             }
-            ProvenanceCommand::Verify { .. } => {
-                not_implemented("provenance verify", "attestations")
-            }
+            ProvenanceCommand::Verify {
+                image,
+                min_slsa_level,
+                verify,
+                json,
+                access,
+            } => attest::provenance_verify(&image, min_slsa_level, &verify, json, &access).await,
         },
         Command::Release(cmd) => release::create(cmd, quiet).await,
         Command::Policy(cmd) => release::policy(&cmd),
@@ -387,7 +465,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {:#}", e.error);
-            ExitCode::from(e.kind.exit_code())
+            ExitCode::from(e.code())
         }
     }
 }

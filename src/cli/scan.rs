@@ -74,6 +74,7 @@ fn report_and_exit(
     output: Option<&Path>,
     started: Instant,
     quiet: bool,
+    exit: ExitPolicy,
 ) -> Result<Outcome, CliError> {
     let digest = image_digest.parse().ok();
     let decision = enforcer.apply(
@@ -104,7 +105,7 @@ fn report_and_exit(
         );
     }
     Ok(Outcome {
-        exit: ExitPolicy::default().code_for(&report.policy),
+        exit: exit.code_for(&report.policy),
     })
 }
 
@@ -133,9 +134,20 @@ fn enforcer(
     Ok(e)
 }
 
-/// `sc image scan`: exit 0 when the policy passes, 1 when it fails.
+/// The exit policy for `--exit-code N` (checked before any work is done).
+fn exit_policy(exit_code: Option<u8>) -> Result<ExitPolicy, CliError> {
+    match exit_code {
+        None => Ok(ExitPolicy::default()),
+        Some(code) => ExitPolicy::default()
+            .with_failure_code(code)
+            .map_err(|e| CliError::new(ErrorKind::InvalidConfig, e)),
+    }
+}
+
+/// `sc image scan`: exit 0 when the policy passes, 1 (or `--exit-code N`) when it fails.
 pub async fn image_scan(args: &ScanArgs, quiet: bool) -> Result<u8, CliError> {
     let started = Instant::now();
+    let exit = exit_policy(args.exit_code)?;
     // The scan never fetches vulnerability data: --offline is the only mode there is.
     let _ = args.offline;
     let enforcer = enforcer(
@@ -181,6 +193,7 @@ pub async fn image_scan(args: &ScanArgs, quiet: bool) -> Result<u8, CliError> {
                 args.output.as_deref(),
                 started,
                 quiet,
+                exit,
             )?;
             return Ok(out.exit);
         }
@@ -210,6 +223,7 @@ pub async fn image_scan(args: &ScanArgs, quiet: bool) -> Result<u8, CliError> {
         args.output.as_deref(),
         started,
         quiet,
+        exit,
     )?;
     Ok(out.exit)
 }
@@ -220,9 +234,11 @@ pub fn sbom_scan(
     fail_on: &Option<String>,
     format: ScanFormat,
     db_flag: Option<&Path>,
+    exit_code: Option<u8>,
     quiet: bool,
 ) -> Result<u8, CliError> {
     let started = Instant::now();
+    let exit = exit_policy(exit_code)?;
     let bytes = std::fs::read(path)
         .map_err(|e| CliError::new(ErrorKind::Io, anyhow::anyhow!("{}: {e}", path.display())))?;
     let doc: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
@@ -283,7 +299,7 @@ pub fn sbom_scan(
     if !quiet {
         tracing::info!("{} package URLs matched", purls.len());
     }
-    Ok(ExitPolicy::default().code_for(&report.policy))
+    Ok(exit.code_for(&report.policy))
 }
 
 /// `sc db ...`
