@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::config::{KeyRef, SbomFormat, SecurityDescriptor, SigningConfig};
+use crate::config::{KeyRef, SecurityDescriptor, SigningConfig};
 use crate::context::Env;
 
 /// Why a policy cannot be rendered.
@@ -131,16 +131,16 @@ fn public_key_ref(signing: &SigningConfig) -> Option<KeyRef> {
         .or_else(|| signing.public_key_ref())
 }
 
-/// in-toto predicate types of the attestations the configuration attaches.
-pub fn required_attestations(config: &SecurityDescriptor) -> Vec<&'static str> {
+/// in-toto predicate types of the attestations the configuration attaches
+/// (as [`crate::attest`] writes them). An SBOM format that cannot be attested
+/// (not JSON) adds nothing.
+pub fn required_attestations(config: &SecurityDescriptor) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(sbom) = config.sbom.as_ref().filter(|_| config.sbom_enabled()) {
         if sbom.attach_enabled() {
-            out.push(match sbom.format() {
-                SbomFormat::SpdxJson | SbomFormat::SpdxTagValue => "https://spdx.dev/Document",
-                SbomFormat::ScJson => "https://syft.dev/bom",
-                _ => "https://cyclonedx.org/bom",
-            });
+            if let Ok(t) = crate::attest::sbom_predicate_type(sbom.format()) {
+                out.push(t.uri().to_string());
+            }
         }
     }
     if let Some(p) = config
@@ -149,7 +149,11 @@ pub fn required_attestations(config: &SecurityDescriptor) -> Vec<&'static str> {
         .filter(|_| config.provenance_enabled())
     {
         if p.attach_enabled() {
-            out.push("https://slsa.dev/provenance/v1");
+            out.push(
+                crate::attest::PredicateType::SlsaProvenanceV1
+                    .uri()
+                    .to_string(),
+            );
         }
     }
     out
@@ -201,7 +205,7 @@ pub fn kyverno(
     name: &str,
     images: &[String],
     signer: &Signer,
-    attestations: &[&str],
+    attestations: &[String],
 ) -> Result<Value, AdmissionError> {
     if images.is_empty() {
         return Err(AdmissionError::NoImages);
@@ -347,8 +351,8 @@ mod tests {
             &["registry.example/shop/*".into()],
             &key_signer(),
             &[
-                "https://cyclonedx.org/bom",
-                "https://slsa.dev/provenance/v1",
+                "https://cyclonedx.org/bom".to_string(),
+                "https://slsa.dev/provenance/v1".to_string(),
             ],
         )
         .unwrap();

@@ -36,7 +36,7 @@ use crate::config::{
 use crate::context::{Env, ExecutionContext};
 use crate::error::{ErrorKind, NotImplemented, SecurityError};
 use crate::policy::PolicyEnforcer;
-use crate::provenance::{Provenance, ProvenanceMetadata};
+use crate::provenance::Provenance;
 use crate::reference::ImageReference;
 use crate::registry::RegistryClient;
 use crate::sbom::model::Inventory;
@@ -454,76 +454,46 @@ pub async fn attach_provenance(
     Ok(provenance)
 }
 
-/// SLSA v1.0 provenance (an in-toto statement) for `image` from the execution
-/// context: subject digest, builder id, source repository and commit.
+/// SLSA v1.0 provenance for `image` ([`crate::provenance::generate`]) from the
+/// execution context as the `provenance:` block shapes it: `builderId`
+/// replaces the detected builder, `includeGit: false` leaves the source out,
+/// and without `includeEnv` the CI run details (run, job, workflow, actor,
+/// event, runner) are not recorded.
 pub fn provenance_statement(
     image: &ImageReference,
     config: &ProvenanceConfig,
     context: &ExecutionContext,
 ) -> Result<Provenance, OperationError> {
-    let digest = image
-        .digest
-        .as_ref()
-        .ok_or("provenance needs an image pinned by digest")?;
-    let (algorithm, hex) = digest
-        .to_string()
-        .split_once(':')
-        .map(|(a, h)| (a.to_string(), h.to_string()))
-        .ok_or("malformed digest")?;
-    let builder_id = config
-        .builder_id
-        .clone()
-        .unwrap_or_else(|| context.builder_id().to_string());
-    let git = context.git.as_ref().filter(|_| config.include_git());
-    let mut deps = Vec::new();
-    if let Some(g) = git {
-        if let (Some(repo), Some(sha)) = (&g.repo_url, &g.commit_sha) {
-            deps.push(serde_json::json!({
-                "uri": format!("git+{repo}"),
-                "digest": {"gitCommit": sha}
-            }));
+    let mut ctx = context.clone();
+    if let Some(id) = &config.builder_id {
+        ctx.build.builder_id = id.clone();
+    }
+    if !config.include_git() {
+        ctx.git = None;
+    }
+    if !config.include_env() {
+        let b = &mut ctx.build;
+        for field in [
+            &mut b.run_id,
+            &mut b.run_attempt,
+            &mut b.job_id,
+            &mut b.job,
+            &mut b.run_url,
+            &mut b.workflow,
+            &mut b.workflow_ref,
+            &mut b.actor,
+            &mut b.event,
+            &mut b.runner_environment,
+        ] {
+            *field = None;
         }
     }
-    let statement = serde_json::json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{
-            "name": format!("{}/{}", image.registry, image.repository),
-            "digest": {algorithm: hex}
-        }],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {
-            "buildDefinition": {
-                "buildType": BUILD_TYPE,
-                "externalParameters": {
-                    "image": image.to_string(),
-                    "source": git.and_then(|g| g.repo_url.clone()),
-                    "ref": git.and_then(|g| g.git_ref.clone()),
-                },
-                "resolvedDependencies": deps,
-            },
-            "runDetails": {
-                "builder": {"id": builder_id},
-                "metadata": {
-                    "invocationId": context.build.invocation_id,
-                },
-            }
-        }
-    });
-    Ok(Provenance {
-        format: config.format().as_str().to_string(),
-        content: serde_json::to_vec(&statement)?,
-        image_digest: digest.to_string(),
-        generated_at: now_rfc3339(),
-        metadata: ProvenanceMetadata {
-            slsa_version: "1.0".into(),
-            builder_id,
-            build_type: BUILD_TYPE.into(),
-        },
-    })
+    Ok(crate::provenance::generate(
+        &ctx,
+        image,
+        &crate::provenance::ProvenanceOptions::default(),
+    )?)
 }
-
-/// The build type URI of provenance `sc` writes.
-pub const BUILD_TYPE: &str = "https://github.com/simple-container-com/sc/release@v1";
 
 #[async_trait]
 impl Operations for NativeOperations {
@@ -1254,23 +1224,51 @@ mod tests {
     }
 
     #[test]
-    fn provenance_names_the_subject_and_builder() {
+    fn provenance_follows_the_provenance_block() {
         let cfg = ProvenanceConfig {
             builder_id: Some("https://ci.example/builder".into()),
             ..Default::default()
         };
-        let p = provenance_statement(&image(), &cfg, &ExecutionContext::default()).unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&p.content).unwrap();
-        assert_eq!(v["predicateType"], "https://slsa.dev/provenance/v1");
-        assert_eq!(v["subject"][0]["name"], "localhost:5000/app");
+        let mut ctx = ExecutionContext::default();
+        ctx.build.run_id = Some("42".into());
+        ctx.git = Some(crate::context::GitMetadata {
+            repo_url: Some("https://git.example/shop".into()),
+            commit_sha: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            ..Default::default()
+        });
+        let p = provenance_statement(&image(), &cfg, &ctx).unwrap();
         assert_eq!(
-            v["subject"][0]["digest"]["sha256"],
-            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-        );
-        assert_eq!(
-            v["predicate"]["runDetails"]["builder"]["id"],
-            "https://ci.example/builder"
+            p.image_digest,
+            "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
         );
         assert_eq!(p.metadata.builder_id, "https://ci.example/builder");
+        let v: serde_json::Value = serde_json::from_slice(&p.content).unwrap();
+        assert_eq!(
+            v["runDetails"]["builder"]["id"],
+            "https://ci.example/builder"
+        );
+        let deps = v["buildDefinition"]["resolvedDependencies"].to_string();
+        assert!(
+            deps.contains("0123456789abcdef"),
+            "includeGit defaults to true: {deps}"
+        );
+        assert!(
+            !v.to_string().contains("\"runId\""),
+            "run details only with includeEnv"
+        );
+
+        let no_git = ProvenanceConfig {
+            include_git: Some(false),
+            include_env: Some(true),
+            ..Default::default()
+        };
+        let v: serde_json::Value = serde_json::from_slice(
+            &provenance_statement(&image(), &no_git, &ctx)
+                .unwrap()
+                .content,
+        )
+        .unwrap();
+        assert!(!v.to_string().contains("0123456789abcdef"));
+        assert!(v.to_string().contains("\"runId\""));
     }
 }
