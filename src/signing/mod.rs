@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub mod cosign;
+pub mod cosign_bundle;
+pub mod image;
 pub mod keybased;
 pub mod keys;
 
