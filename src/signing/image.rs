@@ -496,11 +496,25 @@ pub async fn sign(
                 .decode(sig_b64)
                 .ok()?;
             public.verify(&payload, &sig).ok()?;
-            Some((
-                sig_b64.to_string(),
-                l.annotation(BUNDLE_ANNOTATION)
-                    .and_then(|b| RekorBundle::parse(b).ok()),
-            ))
+            let rekor_bundle = l
+                .annotation(BUNDLE_ANNOTATION)
+                .and_then(|b| RekorBundle::parse(b).ok());
+            // With a trusted root, an existing log entry counts only if it verifies.
+            if let (
+                Some(RekorLog {
+                    verifier: Some(v), ..
+                }),
+                Some(b),
+            ) = (rekor, &rekor_bundle)
+            {
+                let hint = public.fingerprint();
+                let policy = super::bundle::VerificationPolicy::Key(bundle_key(&public).ok()?);
+                let bundle =
+                    layer_bundle(&payload, sig_b64, LayerMaterial::PublicKey(&hint), b).ok()?;
+                v.verify(&ArtifactInput::Bytes(payload.clone()), &bundle, &policy)
+                    .ok()?;
+            }
+            Some((sig_b64.to_string(), rekor_bundle))
         });
         if let Some((signature, rekor_bundle)) = existing {
             tracing::info!(
