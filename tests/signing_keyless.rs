@@ -13,7 +13,7 @@
 
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -296,4 +296,603 @@ async fn cli_keyless_sign_and_verify_with_cosigns_layout() {
         stderr(&out)
     );
     drop(reg);
+}
+
+/// The registry's on-disk copy of a blob or manifest (distribution's filesystem layout).
+fn stored_blob(store: &Path, d: &Digest) -> std::path::PathBuf {
+    store
+        .join("docker/registry/v2/blobs/sha256")
+        .join(&d.hex()[..2])
+        .join(d.hex())
+        .join("data")
+}
+
+/// The bundle referrer of `pinned`: (manifest digest, manifest, bundle JSON).
+async fn referrer_bundle(
+    c: &RegistryClient,
+    pinned: &ImageReference,
+) -> (Digest, serde_json::Value, serde_json::Value) {
+    let index = c
+        .referrers(pinned, Some(BUNDLE_ARTIFACT_TYPE))
+        .await
+        .unwrap();
+    let d = index.manifests.last().unwrap().digest.clone();
+    let m = manifest_json(c, &pinned.with_digest(d.clone())).await;
+    let layer: sc::source::model::Descriptor =
+        serde_json::from_value(m["layers"][0].clone()).unwrap();
+    let bytes = c.fetch_blob(pinned, &layer, 1 << 22).await.unwrap();
+    (d, m, serde_json::from_slice(&bytes).unwrap())
+}
+
+/// Push `bundle` as the only bundle referrer of `subject` (tag-schema index rewritten).
+async fn replace_referrer(
+    c: &RegistryClient,
+    subject: &ImageReference,
+    template: &serde_json::Value,
+    bundle: &serde_json::Value,
+) {
+    let bytes = serde_json::to_vec(bundle).unwrap();
+    let d = c.push_blob(subject, bytes.clone()).await.unwrap();
+    let mut m = template.clone();
+    m["layers"][0]["digest"] = d.to_string().into();
+    m["layers"][0]["size"] = bytes.len().into();
+    m["subject"]["digest"] = subject.digest.as_ref().unwrap().to_string().into();
+    drop_referrers(c, subject).await;
+    c.push_referrer(
+        subject,
+        serde_json::to_vec(&m).unwrap(),
+        BUNDLE_ARTIFACT_TYPE,
+        None,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_forms_verify_on_their_own_and_resigning_appends() {
+    let Some((_reg, mock, image)) = setup() else {
+        return;
+    };
+    let c = client();
+    let s = signer(&mock);
+    let signed = image::sign(&c, &image, &s, &SignOptions::default())
+        .await
+        .unwrap();
+    eprintln!(
+        "keyless sign: {} registry operations",
+        signed.registry_operations
+    );
+    let p = policy(&mock, IDENTITY, ISSUER);
+
+    // The .sig layer verifies first (and alone: the referrers are not read).
+    let v = image::verify(&c, &image, &p).await.unwrap();
+    assert_eq!(v.signatures.len(), 1);
+    assert_eq!(v.signatures[0].source, SignatureSource::SignatureLayer);
+    assert_eq!(
+        v.signatures[0].signer,
+        format!("{IDENTITY} (issuer {ISSUER})")
+    );
+    assert!(v.tlog_verified);
+    // manifest GET, .sig GET, payload GET.
+    assert_eq!(v.registry_operations, 3, "{}", v.registry_operations);
+
+    // Without the .sig layers, the bundle referrer verifies.
+    drop_sig_layers(&c, &signed.image).await;
+    let v = image::verify(&c, &image, &p).await.unwrap();
+    assert_eq!(v.signatures.len(), 1);
+    assert_eq!(v.signatures[0].source, SignatureSource::BundleReferrer);
+    assert_eq!(
+        v.signatures[0]
+            .payload
+            .critical
+            .image
+            .docker_manifest_digest,
+        signed.result.digest
+    );
+    eprintln!(
+        "verify via referrer: {} registry operations",
+        v.registry_operations
+    );
+
+    // Re-signing appends a signature (a new certificate: cosign does the same)
+    // and lists a second referrer; blobs already there are not uploaded again.
+    let again = image::sign(&c, &image, &s, &SignOptions::default())
+        .await
+        .unwrap();
+    assert!(!again.already_signed);
+    let (bytes, _) = c
+        .cosign_manifest(&signed.image, "sig")
+        .await
+        .unwrap()
+        .unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(m["layers"].as_array().unwrap().len(), 1);
+    let index = c
+        .referrers(&signed.image, Some(BUNDLE_ARTIFACT_TYPE))
+        .await
+        .unwrap();
+    assert_eq!(index.manifests.len(), 2);
+    let again2 = image::sign(&c, &image, &s, &SignOptions::default())
+        .await
+        .unwrap();
+    let (bytes, _) = c
+        .cosign_manifest(&signed.image, "sig")
+        .await
+        .unwrap()
+        .unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(m["layers"].as_array().unwrap().len(), 2);
+    assert_eq!(m["layers"][0]["digest"], m["layers"][1]["digest"]);
+    assert_ne!(again.result.signature, again2.result.signature);
+    let v = image::verify(&c, &image, &p).await.unwrap();
+    assert_eq!(v.signatures.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_identity_and_wrong_issuer_are_rejected_for_each_form() {
+    let Some((_reg, mock, image)) = setup() else {
+        return;
+    };
+    let c = client();
+    image::sign(&c, &image, &signer(&mock), &SignOptions::default())
+        .await
+        .unwrap();
+    let r = rejections(
+        image::verify(&c, &image, &policy(&mock, "eve@example.com", ISSUER))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(r.len(), 2, "{r:?}");
+    for x in &r {
+        assert!(
+            matches!(
+                x,
+                Rejection::Bundle {
+                    error: BundleError::IdentityMismatch { .. },
+                    ..
+                }
+            ),
+            "{x}"
+        );
+    }
+    let r = rejections(
+        image::verify(
+            &c,
+            &image,
+            &policy(
+                &mock,
+                IDENTITY,
+                "https://token.actions.githubusercontent.com",
+            ),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(r.len(), 2, "{r:?}");
+    for x in &r {
+        assert!(
+            matches!(
+                x,
+                Rejection::Bundle {
+                    error: BundleError::IssuerMismatch { .. },
+                    ..
+                }
+            ),
+            "{x}"
+        );
+    }
+    // A key policy does not accept a keyless signature.
+    let k = SigningKey::generate().unwrap();
+    let kp = ImagePolicy::key(k.public_key(), None, VerifyOptions::default()).unwrap();
+    let r = rejections(image::verify(&c, &image, &kp).await.unwrap_err());
+    assert!(matches!(r[0], Rejection::SignatureInvalid { .. }), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signature_for_another_digest_is_rejected() {
+    let Some((_reg, mock, image)) = setup() else {
+        return;
+    };
+    let c = client();
+    let signed = image::sign(&c, &image, &signer(&mock), &SignOptions::default())
+        .await
+        .unwrap();
+    // Another image in the same repository: the same manifest with an annotation.
+    let mut other = manifest_json(&c, &signed.image).await;
+    other["annotations"] = serde_json::json!({"other": "image"});
+    let other_bytes = serde_json::to_vec(&other).unwrap();
+    let other_ref = image.with_tag("v2").unwrap();
+    let other_digest = c
+        .push_manifest(&other_ref, other_bytes, MANIFEST)
+        .await
+        .unwrap();
+    let other_pinned = image.with_digest(other_digest.clone());
+    // Both signature forms of the first image copied to the second.
+    let (sig_bytes, _) = c
+        .cosign_manifest(&signed.image, "sig")
+        .await
+        .unwrap()
+        .unwrap();
+    c.push_manifest(
+        &cosign_tag(&other_pinned, "sig").unwrap(),
+        sig_bytes,
+        MANIFEST,
+    )
+    .await
+    .unwrap();
+    let (_, template, bundle) = referrer_bundle(&c, &signed.image).await;
+    replace_referrer(&c, &other_pinned, &template, &bundle).await;
+
+    let r = rejections(
+        image::verify(&c, &other_ref, &policy(&mock, IDENTITY, ISSUER))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(r.len(), 2, "{r:?}");
+    for x in &r {
+        match x {
+            Rejection::DigestMismatch {
+                signed: s, image, ..
+            } => {
+                assert_eq!(s, &signed.result.digest);
+                assert_eq!(image, &other_digest);
+            }
+            other => panic!("{other}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_payload_and_tampered_bundle_are_rejected() {
+    let Some((reg, mock, image)) = setup() else {
+        return;
+    };
+    let c = client();
+    let signed = image::sign(&c, &image, &signer(&mock), &SignOptions::default())
+        .await
+        .unwrap();
+    let p = policy(&mock, IDENTITY, ISSUER);
+
+    // The registry serves another payload for the layer digest.
+    let layer = Digest::sha256_of(&signed.payload);
+    let path = stored_blob(&reg.store_dir(), &layer);
+    let good = std::fs::read(&path).unwrap();
+    let bad = String::from_utf8(good.clone())
+        .unwrap()
+        .replace(r#""optional":null"#, r#""optional":{"x":1}"#);
+    std::fs::write(&path, bad.as_bytes()).unwrap();
+    // The statement in the referrer bundle altered (its signature no longer matches).
+    let (_, template, mut bundle) = referrer_bundle(&c, &signed.image).await;
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    let mut st: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    st["predicate"] = serde_json::json!({"approved": true});
+    bundle["dsseEnvelope"]["payload"] = base64::engine::general_purpose::STANDARD
+        .encode(serde_json::to_vec(&st).unwrap())
+        .into();
+    replace_referrer(&c, &signed.image, &template, &bundle).await;
+
+    let r = rejections(image::verify(&c, &image, &p).await.unwrap_err());
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert!(
+        matches!(&r[0], Rejection::PayloadTampered { layer: l, .. } if l == &layer),
+        "{}",
+        r[0]
+    );
+    assert!(
+        matches!(
+            &r[1],
+            Rejection::Bundle {
+                what: "bundle",
+                error: BundleError::Signature(_) | BundleError::LogEntryMismatch(_),
+                ..
+            }
+        ),
+        "{}",
+        r[1]
+    );
+    std::fs::write(&path, good).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_set_and_unverifiable_signing_time_are_rejected() {
+    let Some((_reg, mock, image)) = setup() else {
+        return;
+    };
+    let c = client();
+    let signed = image::sign(&c, &image, &signer(&mock), &SignOptions::default())
+        .await
+        .unwrap();
+    let p = policy(&mock, IDENTITY, ISSUER);
+    let (bytes, _) = c
+        .cosign_manifest(&signed.image, "sig")
+        .await
+        .unwrap()
+        .unwrap();
+    let good: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let (_, template, bundle) = referrer_bundle(&c, &signed.image).await;
+    drop_referrers(&c, &signed.image).await;
+
+    let with_rekor = |f: &dyn Fn(&mut RekorBundle)| {
+        let mut m = good.clone();
+        let ann = &mut m["layers"][0]["annotations"][BUNDLE_ANNOTATION];
+        let mut r = RekorBundle::parse(ann.as_str().unwrap()).unwrap();
+        f(&mut r);
+        *ann = r.to_json().into();
+        m
+    };
+    let push = |m: serde_json::Value| {
+        let c = c.clone();
+        let tag = cosign_tag(&signed.image, "sig").unwrap();
+        async move {
+            c.push_manifest(&tag, serde_json::to_vec(&m).unwrap(), MANIFEST)
+                .await
+                .unwrap()
+        }
+    };
+
+    // A SET that is not the log's signature over this entry.
+    push(with_rekor(&|r| {
+        let mut set = base64::engine::general_purpose::STANDARD
+            .decode(&r.signed_entry_timestamp)
+            .unwrap();
+        let n = set.len();
+        set[n - 5] ^= 0x01;
+        r.signed_entry_timestamp = base64::engine::general_purpose::STANDARD.encode(set);
+    }))
+    .await;
+    let r = rejections(image::verify(&c, &image, &p).await.unwrap_err());
+    assert!(
+        matches!(
+            &r[..],
+            [Rejection::Bundle {
+                error: BundleError::SignedEntryTimestamp(_),
+                ..
+            }]
+        ),
+        "{r:?}"
+    );
+
+    // The integrated time moved past the certificate's validity (as if signed
+    // with an expired certificate): the SET no longer covers it, so there is no
+    // valid log timestamp and the signature is refused.
+    push(with_rekor(&|r| r.payload.integrated_time += 24 * 3600)).await;
+    let r = rejections(image::verify(&c, &image, &p).await.unwrap_err());
+    assert!(
+        matches!(
+            &r[..],
+            [Rejection::Bundle {
+                error: BundleError::SignedEntryTimestamp(_) | BundleError::IntegratedTime(_),
+                ..
+            }]
+        ),
+        "{r:?}"
+    );
+
+    // No log entry at all: nothing proves when the short-lived certificate was used.
+    let mut m = good.clone();
+    m["layers"][0]["annotations"]
+        .as_object_mut()
+        .unwrap()
+        .remove(BUNDLE_ANNOTATION);
+    push(m).await;
+    let r = rejections(image::verify(&c, &image, &p).await.unwrap_err());
+    assert!(
+        matches!(&r[..], [Rejection::MissingLogEntry { .. }]),
+        "{r:?}"
+    );
+
+    // The bundle form: its log entry without the SET and with the integrated
+    // time moved past the certificate's expiry; the inclusion proof alone does
+    // not make the integrated time trustworthy.
+    push(
+        serde_json::json!({"schemaVersion": 2, "mediaType": MANIFEST,
+        "config": good["config"].clone(), "layers": []}),
+    )
+    .await;
+    let mut b = bundle.clone();
+    let entry = &mut b["verificationMaterial"]["tlogEntries"][0];
+    entry.as_object_mut().unwrap().remove("inclusionPromise");
+    let t: i64 = entry["integratedTime"].as_str().unwrap().parse().unwrap();
+    entry["integratedTime"] = (t + 24 * 3600).to_string().into();
+    replace_referrer(&c, &signed.image, &template, &b).await;
+    let r = rejections(image::verify(&c, &image, &p).await.unwrap_err());
+    eprintln!("expired certificate without a log timestamp: {}", r[0]);
+    assert!(
+        matches!(
+            &r[..],
+            [Rejection::Bundle {
+                what: "bundle",
+                error: BundleError::NoVerifiedTime(_),
+                ..
+            }]
+        ),
+        "{r:?}"
+    );
+
+    // Restored, it verifies again.
+    push(good.clone()).await;
+    image::verify(&c, &image, &p).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_serving_another_manifest_for_the_digest_is_caught() {
+    let Some((reg, mock, image)) = setup() else {
+        return;
+    };
+    let c = client();
+    let signed = image::sign(&c, &image, &signer(&mock), &SignOptions::default())
+        .await
+        .unwrap();
+    let digest: Digest = signed.result.digest.parse().unwrap();
+    let path = stored_blob(&reg.store_dir(), &digest);
+    let good = std::fs::read(&path).unwrap();
+    let mut evil: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    evil["annotations"] = serde_json::json!({"evil": "yes"});
+    std::fs::write(&path, serde_json::to_vec(&evil).unwrap()).unwrap();
+    let p = policy(&mock, IDENTITY, ISSUER);
+    for r in [&image, &signed.image] {
+        let err = image::verify(&c, r, &p).await.unwrap_err();
+        assert!(matches!(err, VerifyError::ManifestMismatch { .. }), "{err}");
+    }
+    std::fs::write(&path, good).unwrap();
+    image::verify(&c, &image, &p).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigstore_python_verifies_the_pushed_bundle_against_the_manifest() {
+    let Some((_reg, mock, image)) = setup() else {
+        return;
+    };
+    let Some(python) = support::sigstore::sigstore_python() else {
+        eprintln!("note: SC_SIGSTORE_PYTHON is not set; sigstore-python did not run");
+        return;
+    };
+    let c = client();
+    let signed = image::sign(&c, &image, &signer(&mock), &SignOptions::default())
+        .await
+        .unwrap();
+    let (_, _, bundle) = referrer_bundle(&c, &signed.image).await;
+    let (manifest, _, _) = c.fetch_manifest(&signed.image).await.unwrap();
+    let bundle_path = mock.write("image.sigstore.json", &serde_json::to_vec(&bundle).unwrap());
+    let artifact = mock.write("manifest.json", &manifest);
+    let run = |identity: &str| {
+        std::process::Command::new(&python)
+            .args([
+                "--trust-config",
+                &mock.trust_config(),
+                "verify",
+                "identity",
+                "--offline",
+                "--bundle",
+                &bundle_path,
+                "--cert-identity",
+                identity,
+                "--cert-oidc-issuer",
+                ISSUER,
+                &artifact,
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = run(IDENTITY);
+    assert!(
+        out.status.success(),
+        "sigstore-python: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!run("eve@example.com").status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_based_signing_with_a_rekor_entry() {
+    let Some((_reg, mock, image)) = setup() else {
+        return;
+    };
+    let c = client();
+    let k = SigningKey::generate().unwrap();
+    let log = RekorLog::new(mock.url(), Some(&root(&mock))).unwrap();
+    let signer = ImageSigner::key(k.clone(), Some(log));
+    let signed = image::sign(&c, &image, &signer, &SignOptions::default())
+        .await
+        .unwrap();
+    let rekor = signed.rekor_bundle.clone().expect("a log entry");
+    assert!(signed.result.rekor_entry.is_some());
+    // Signing again with the same key and payload: nothing new, not even a log entry.
+    let again = image::sign(&c, &image, &signer, &SignOptions::default())
+        .await
+        .unwrap();
+    assert!(again.already_signed);
+
+    let with_root =
+        ImagePolicy::key(k.public_key(), Some(&root(&mock)), VerifyOptions::default()).unwrap();
+    let v = image::verify(&c, &image, &with_root).await.unwrap();
+    assert!(v.tlog_verified);
+    assert_eq!(
+        v.signatures[0].log_index,
+        Some(rekor.payload.log_index as u64)
+    );
+
+    // A tampered SET is refused when a trusted root is given.
+    let tag = cosign_tag(&signed.image, "sig").unwrap();
+    let (bytes, _) = c
+        .cosign_manifest(&signed.image, "sig")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let mut bad = rekor.clone();
+    bad.payload.log_index += 1;
+    m["layers"][0]["annotations"][BUNDLE_ANNOTATION] = bad.to_json().into();
+    c.push_manifest(&tag, serde_json::to_vec(&m).unwrap(), MANIFEST)
+        .await
+        .unwrap();
+    let r = rejections(image::verify(&c, &image, &with_root).await.unwrap_err());
+    assert!(
+        matches!(
+            &r[..],
+            [Rejection::Bundle {
+                error: BundleError::SignedEntryTimestamp(_),
+                ..
+            }]
+        ),
+        "{r:?}"
+    );
+    // Without a trusted root only the key is checked (as before).
+    let no_root = ImagePolicy::key(k.public_key(), None, VerifyOptions::default()).unwrap();
+    image::verify(&c, &image, &no_root).await.unwrap();
+
+    // The CLI: --tlog-upload (the default) with --rekor-url, verified with the root.
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("cosign.key");
+    let pub_file = dir.path().join("cosign.pub");
+    let pw = sc::signing::keys::Password::new("pw");
+    std::fs::write(
+        &key_file,
+        k.to_encrypted_pem(&pw, sc::signing::keys::KdfParams::STANDARD)
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(&pub_file, k.public_key().to_pem()).unwrap();
+    let out = sc(
+        &[
+            "image",
+            "sign",
+            &image.to_string(),
+            "--key",
+            key_file.to_str().unwrap(),
+            "--rekor-url",
+            &mock.url(),
+            "--trusted-root",
+            &mock.trusted_root(),
+            "--json",
+        ],
+        &[("COSIGN_PASSWORD", "pw")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("tlog entry created with index"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sc(
+        &[
+            "image",
+            "verify",
+            &image.to_string(),
+            "--key",
+            pub_file.to_str().unwrap(),
+            "--trusted-root",
+            &mock.trusted_root(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("verified offline"),
+        "{}",
+        stderr(&out)
+    );
 }
