@@ -896,3 +896,110 @@ async fn key_based_signing_with_a_rekor_entry() {
         stderr(&out)
     );
 }
+
+/// sigstore-rs (the `sigstore` crate's cosign client) reads our `.sig` image with
+/// the mock's Fulcio root and Rekor key as its trust root: it checks the SET
+/// and the certificate chain, and the identity constraint holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigstore_rs_verifies_our_keyless_signature() {
+    use sigstore::cosign::verification_constraint::{
+        CertSubjectUrlVerifier, VerificationConstraintVec,
+    };
+    use sigstore::cosign::{ClientBuilder, CosignCapabilities};
+    use sigstore::registry::{Auth, ClientConfig, ClientProtocol, OciReference};
+    use sigstore::trust::ManualTrustRoot;
+
+    let Some((reg, mock, image)) = setup() else {
+        return;
+    };
+    let c = client();
+    image::sign(&c, &image, &signer(&mock), &SignOptions::default())
+        .await
+        .unwrap();
+
+    let trusted: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(mock.trusted_root()).unwrap()).unwrap();
+    let b64 = |v: &serde_json::Value| {
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap())
+            .unwrap()
+    };
+    let fulcio_certs = trusted["certificateAuthorities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|ca| ca["certChain"]["certificates"].as_array().unwrap().clone())
+        .map(|c| rustls_pki_types::CertificateDer::from(b64(&c["rawBytes"])))
+        .collect();
+    let rekor_keys = trusted["tlogs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                hex::encode(b64(&t["logId"]["keyId"])),
+                b64(&t["publicKey"]["rawBytes"]),
+            )
+        })
+        .collect();
+    let root = ManualTrustRoot {
+        fulcio_certs,
+        rekor_keys,
+        ctfe_keys: Default::default(),
+    };
+    let mut client = ClientBuilder::default()
+        .with_oci_client_config(ClientConfig {
+            protocol: ClientProtocol::Http,
+            ..ClientConfig::default()
+        })
+        .with_trust_repository(&root)
+        .unwrap()
+        .build()
+        .unwrap();
+    let oci: OciReference = format!("{}/sc/app:v1", reg.addr).parse().unwrap();
+    let layers = client
+        .trusted_signature_layers(&Auth::Anonymous, &oci)
+        .await
+        .unwrap();
+    assert_eq!(layers.len(), 1, "sigstore-rs accepted our signature layer");
+    assert!(layers[0].bundle.is_some(), "with its Rekor bundle");
+    let cert = layers[0]
+        .certificate_signature
+        .as_ref()
+        .expect("and certificate");
+    assert_eq!(cert.issuer.as_deref(), Some(ISSUER));
+    // The mock Fulcio writes the token's identity as a URI SAN.
+    let constraint = |identity: &str| -> VerificationConstraintVec {
+        vec![Box::new(CertSubjectUrlVerifier {
+            url: identity.to_string(),
+            issuer: ISSUER.to_string(),
+        })]
+    };
+    sigstore::cosign::verify_constraints(&layers, constraint(IDENTITY).iter())
+        .expect("sigstore-rs verifies the identity");
+    assert!(
+        sigstore::cosign::verify_constraints(&layers, constraint("eve@example.com").iter())
+            .is_err()
+    );
+
+    // It does check the SET: with a tampered one it accepts no layer.
+    let pinned = image.with_digest(c.resolve_digest(&image).await.unwrap());
+    let (bytes, _) = c.cosign_manifest(&pinned, "sig").await.unwrap().unwrap();
+    let mut m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let ann = &mut m["layers"][0]["annotations"][BUNDLE_ANNOTATION];
+    let mut r = RekorBundle::parse(ann.as_str().unwrap()).unwrap();
+    r.payload.integrated_time += 1;
+    *ann = r.to_json().into();
+    c.push_manifest(
+        &cosign_tag(&pinned, "sig").unwrap(),
+        serde_json::to_vec(&m).unwrap(),
+        MANIFEST,
+    )
+    .await
+    .unwrap();
+    let layers = client
+        .trusted_signature_layers(&Auth::Anonymous, &oci)
+        .await
+        .unwrap_or_default();
+    assert!(layers.is_empty(), "sigstore-rs accepted a tampered SET");
+}
