@@ -51,9 +51,6 @@ fn unbuilt_commands_exit_4_and_say_so() {
         repo_path("fixtures/images/debian-app").display()
     );
     for args in [
-        // keyless signing and verification (key-based ones are built)
-        vec!["image", "sign", fixture.as_str()],
-        vec!["image", "verify", fixture.as_str()],
         vec!["provenance", "verify", fixture.as_str()],
         vec![
             "release",
@@ -82,6 +79,16 @@ fn unbuilt_commands_exit_4_and_say_so() {
 
 #[test]
 fn usage_errors_exit_2() {
+    // Signing and verification work on images in a registry, not local layouts.
+    let fixture = format!(
+        "oci:{}:v1",
+        repo_path("fixtures/images/debian-app").display()
+    );
+    for cmd in ["sign", "verify"] {
+        let out = sc(&["image", cmd, &fixture], &[]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("in a registry"), "{}", stderr(&out));
+    }
     let out = sc(&["image", "digest"], &[]);
     assert_eq!(out.status.code(), Some(2));
     let out = sc(&["image", "digest", "--platform", "linux", "x"], &[]);
