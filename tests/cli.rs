@@ -89,6 +89,30 @@ fn usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(stderr(&out).contains("in a registry"), "{}", stderr(&out));
     }
+    // Keyless signing without a token (the environment is cleared), and keyless
+    // signing without a log, fail before the registry is contacted.
+    let out = sc(&["image", "sign", "127.0.0.1:9/sc/app:v1"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs an OIDC identity token"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sc(
+        &[
+            "image",
+            "sign",
+            "127.0.0.1:9/sc/app:v1",
+            "--tlog-upload=false",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--tlog-upload=false needs --key"),
+        "{}",
+        stderr(&out)
+    );
     let out = sc(&["image", "digest"], &[]);
     assert_eq!(out.status.code(), Some(2));
     let out = sc(&["image", "digest", "--platform", "linux", "x"], &[]);
