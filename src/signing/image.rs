@@ -1509,6 +1509,25 @@ mod tests {
     }
 
     #[test]
+    fn pem_certificate_blocks() {
+        let pem = format!(
+            "{}{}",
+            keyless::pem_lf("CERTIFICATE", &[1u8; 70]),
+            keyless::pem_lf("CERTIFICATE", &[2u8; 3])
+        );
+        assert_eq!(
+            pem_certificates(&pem).unwrap(),
+            vec![vec![1u8; 70], vec![2u8; 3]]
+        );
+        assert!(pem_certificates("-----BEGIN CERTIFICATE-----\nAAAA\n").is_err());
+        assert!(
+            pem_certificates("-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n")
+                .is_err()
+        );
+        assert!(pem_certificates("no pem").unwrap().is_empty());
+    }
+
+    #[test]
     fn bundle_claims_read_cosign_statements_only() {
         let img: ImageReference = format!("r.example/a@{D}").parse().unwrap();
         let envelope = |st: &[u8]| {
