@@ -222,6 +222,60 @@ async fn keyless_signer(signing: &SigningArgs) -> Result<ImageSigner, CliError> 
     ImageSigner::keyless(token, services, &root).map_err(|e| CliError::new(e.kind(), e))
 }
 
+/// The signer the signing flags describe (shared by every command that signs):
+/// `--key` (password from COSIGN_PASSWORD or the terminal) with its Rekor log
+/// unless `--tlog-upload=false`, or keyless (token, services, trusted root).
+pub(crate) async fn signer_from_args(signing: &SigningArgs) -> Result<ImageSigner, CliError> {
+    match &signing.key {
+        Some(key_path) => {
+            let rekor = key_rekor_log(signing)?;
+            ImageSigner::key_file(key_path, key_password, rekor).map_err(key_error)
+        }
+        None => keyless_signer(signing).await,
+    }
+}
+
+/// The verification policy the verification flags describe (shared by every
+/// command that verifies): `--key` (with `--trusted-root`: also a Rekor SET), or
+/// identity and issuer (exact or regexp) against `--trusted-root` or the
+/// public-good snapshot.
+pub(crate) fn policy_from_args(
+    verify: &VerifyArgs,
+    options: VerifyOptions,
+) -> Result<ImagePolicy, CliError> {
+    let identity_flags = verify.certificate_identity.is_some()
+        || verify.certificate_identity_regexp.is_some()
+        || verify.certificate_oidc_issuer.is_some()
+        || verify.certificate_oidc_issuer_regexp.is_some();
+    match &verify.key {
+        Some(_) if identity_flags => Err(usage(
+            "--key and --certificate-identity/--certificate-oidc-issuer are alternatives: give one",
+        )),
+        Some(key_path) => {
+            let key = PublicKey::from_file(key_path).map_err(key_error)?;
+            let root = match &verify.trusted_root {
+                Some(p) => Some(TrustedRoot::from_file(p).map_err(usage)?),
+                None => None,
+            };
+            ImagePolicy::key(key, root.as_ref(), options).map_err(usage)
+        }
+        None => {
+            let identity = super::bundle::matcher(
+                &verify.certificate_identity,
+                &verify.certificate_identity_regexp,
+                "certificate-identity",
+            )?;
+            let issuer = super::bundle::matcher(
+                &verify.certificate_oidc_issuer,
+                &verify.certificate_oidc_issuer_regexp,
+                "certificate-oidc-issuer",
+            )?;
+            let root = trusted_root_or_embedded(&verify.trusted_root)?;
+            ImagePolicy::identity(identity, issuer, &root, options).map_err(usage)
+        }
+    }
+}
+
 /// `sc image sign`.
 pub async fn image_sign(
     image: &str,
@@ -238,13 +292,7 @@ pub async fn image_sign(
     };
     // Everything that can be wrong with the flags fails before a password is
     // asked for or the registry is touched.
-    let signer = match &signing.key {
-        Some(key_path) => {
-            let rekor = key_rekor_log(signing)?;
-            ImageSigner::key_file(key_path, key_password, rekor).map_err(key_error)?
-        }
-        None => keyless_signer(signing).await?,
-    };
+    let signer = signer_from_args(signing).await?;
     let client = registry_client(access)?;
     let outcome = image::sign(&client, &image, &signer, &options)
         .await
@@ -282,42 +330,12 @@ pub async fn image_verify(
     json: bool,
     access: &ImageAccessArgs,
 ) -> Result<(), CliError> {
-    let identity_flags = verify.certificate_identity.is_some()
-        || verify.certificate_identity_regexp.is_some()
-        || verify.certificate_oidc_issuer.is_some()
-        || verify.certificate_oidc_issuer_regexp.is_some();
     let image = registry_image(image, "verification")?;
     let options = VerifyOptions {
         annotations: parse_annotations(annotations)?,
         ..VerifyOptions::default()
     };
-    let policy = match &verify.key {
-        Some(_) if identity_flags => return Err(usage(
-            "--key and --certificate-identity/--certificate-oidc-issuer are alternatives: give one",
-        )),
-        Some(key_path) => {
-            let key = PublicKey::from_file(key_path).map_err(key_error)?;
-            let root = match &verify.trusted_root {
-                Some(p) => Some(TrustedRoot::from_file(p).map_err(usage)?),
-                None => None,
-            };
-            ImagePolicy::key(key, root.as_ref(), options).map_err(usage)?
-        }
-        None => {
-            let identity = super::bundle::matcher(
-                &verify.certificate_identity,
-                &verify.certificate_identity_regexp,
-                "certificate-identity",
-            )?;
-            let issuer = super::bundle::matcher(
-                &verify.certificate_oidc_issuer,
-                &verify.certificate_oidc_issuer_regexp,
-                "certificate-oidc-issuer",
-            )?;
-            let root = trusted_root_or_embedded(&verify.trusted_root)?;
-            ImagePolicy::identity(identity, issuer, &root, options).map_err(usage)?
-        }
-    };
+    let policy = policy_from_args(verify, options)?;
     // Verification never contacts a Sigstore service (the trusted root is a file
     // or the snapshot compiled in), so --offline changes nothing but is accepted.
     let client = registry_client(access)?;
