@@ -852,6 +852,23 @@ async fn key_based_signing_with_a_rekor_entry() {
     // Without a trusted root only the key is checked (as before).
     let no_root = ImagePolicy::key(k.public_key(), None, VerifyOptions::default()).unwrap();
     image::verify(&c, &image, &no_root).await.unwrap();
+    // With one, a signature without a log entry is refused for that reason.
+    let m = sc::signing::cosign::signature_manifest(&[]);
+    c.push_blob(&signed.image, m.config).await.unwrap();
+    c.push_manifest(&tag, m.manifest, MANIFEST).await.unwrap();
+    let air_gapped = SignOptions {
+        tlog_upload: false,
+        ..SignOptions::default()
+    };
+    image::sign(&c, &image, &ImageSigner::key(k.clone(), None), &air_gapped)
+        .await
+        .unwrap();
+    let r = rejections(image::verify(&c, &image, &with_root).await.unwrap_err());
+    assert!(
+        matches!(&r[..], [Rejection::MissingLogEntry { .. }]),
+        "{r:?}"
+    );
+    image::verify(&c, &image, &no_root).await.unwrap();
 
     // The CLI: --tlog-upload (the default) with --rekor-url, verified with the root.
     let dir = tempfile::tempdir().unwrap();
