@@ -5,8 +5,9 @@
 //! Rekor bundle annotations; the Sigstore bundle v0.3 referrer), key-based
 //! signing with a Rekor entry, and one test per way verification must fail.
 //!
-//! Independent checks: sigstore-python verifies the bundle we push as a referrer
-//! (pulled back to a file) against the image manifest bytes.
+//! Independent checks: sigstore-python and sigstore-js verify the bundle we push
+//! as a referrer (pulled back to a file) against the image manifest bytes;
+//! sigstore-rs verifies our `.sig` image (certificate, SET, identity).
 //!
 //! Environment: see tests/support/sigstore.rs (SC_SIGSTORE_MOCK,
 //! SC_SIGSTORE_PYTHON; SC_REQUIRE_SIGSTORE_MOCK=1 makes a missing mock fail).
@@ -751,7 +752,7 @@ async fn registry_serving_another_manifest_for_the_digest_is_caught() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigstore_python_verifies_the_pushed_bundle_against_the_manifest() {
+async fn sigstore_python_and_js_verify_the_pushed_bundle_against_the_manifest() {
     let Some((_reg, mock, image)) = setup() else {
         return;
     };
@@ -793,6 +794,30 @@ async fn sigstore_python_verifies_the_pushed_bundle_against_the_manifest() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!run("eve@example.com").status.success());
+
+    // sigstore-js (@sigstore/verify), same bundle and artifact.
+    let tools = support::sigstore::mock_tools().unwrap();
+    let out = std::process::Command::new("node")
+        .arg(tools.join("js-verify.js"))
+        .args([
+            "verify-bundle",
+            "--bundle",
+            &bundle_path,
+            "--certificate-identity",
+            IDENTITY,
+            "--certificate-oidc-issuer",
+            ISSUER,
+            "--trusted-root",
+            &mock.trusted_root(),
+            &artifact,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sigstore-js: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
