@@ -1055,3 +1055,103 @@ async fn sigstore_rs_verifies_our_keyless_signature() {
         .unwrap_or_default();
     assert!(layers.is_empty(), "sigstore-rs accepted a tampered SET");
 }
+
+/// A certificate that has expired by verification time (the mock's clock runs an
+/// hour behind, Fulcio certificates last 10 minutes): with the log's SET proving
+/// it was used while valid, the signature verifies, as with cosign; without a
+/// valid log timestamp nothing proves that, and it is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_certificate_needs_a_valid_log_timestamp() {
+    let Some(tools) = support::sigstore::mock_tools() else {
+        return;
+    };
+    let mock = SigstoreMock::start_at(&tools, -3600);
+    let reg = Registry::start();
+    reg.copy_in(&fixture_oci("debian-app"), "sc/app:v1");
+    let image: ImageReference = format!("{}/sc/app:v1", reg.addr).parse().unwrap();
+    let c = client();
+    let signed = image::sign(&c, &image, &signer(&mock), &SignOptions::default())
+        .await
+        .unwrap();
+    let p = policy(&mock, IDENTITY, ISSUER);
+
+    // The certificate is expired now.
+    let (bytes, _) = c
+        .cosign_manifest(&signed.image, "sig")
+        .await
+        .unwrap()
+        .unwrap();
+    let good: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let pem = good["layers"][0]["annotations"][CERTIFICATE_ANNOTATION]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(
+            pem.lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<String>(),
+        )
+        .unwrap();
+    use x509_cert::der::Decode;
+    let cert = x509_cert::Certificate::from_der(&der).unwrap();
+    let not_after = cert.tbs_certificate.validity.not_after.to_unix_duration();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    assert!(not_after < now, "the certificate should have expired");
+
+    // Valid SET: verifies (both forms).
+    let v = image::verify(&c, &image, &p).await.unwrap();
+    assert_eq!(v.signatures[0].source, SignatureSource::SignatureLayer);
+    let (_, template, bundle) = referrer_bundle(&c, &signed.image).await;
+    drop_sig_layers(&c, &signed.image).await;
+    let v = image::verify(&c, &image, &p).await.unwrap();
+    assert_eq!(v.signatures[0].source, SignatureSource::BundleReferrer);
+
+    // The bundle without its SET (an inclusion proof does not date the entry):
+    // no valid log timestamp, refused.
+    let mut b = bundle.clone();
+    b["verificationMaterial"]["tlogEntries"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("inclusionPromise");
+    replace_referrer(&c, &signed.image, &template, &b).await;
+    let r = rejections(image::verify(&c, &image, &p).await.unwrap_err());
+    assert!(
+        matches!(
+            &r[..],
+            [Rejection::Bundle {
+                error: BundleError::NoVerifiedTime(_),
+                ..
+            }]
+        ),
+        "{r:?}"
+    );
+    // The `.sig` form with its integrated time moved back into the (expired)
+    // certificate's validity by hand: the SET no longer covers it.
+    let mut m = good.clone();
+    let ann = &mut m["layers"][0]["annotations"][BUNDLE_ANNOTATION];
+    let mut rb = RekorBundle::parse(ann.as_str().unwrap()).unwrap();
+    rb.payload.integrated_time += 60;
+    *ann = rb.to_json().into();
+    c.push_manifest(
+        &cosign_tag(&signed.image, "sig").unwrap(),
+        serde_json::to_vec(&m).unwrap(),
+        MANIFEST,
+    )
+    .await
+    .unwrap();
+    drop_referrers(&c, &signed.image).await;
+    let r = rejections(image::verify(&c, &image, &p).await.unwrap_err());
+    assert!(
+        matches!(
+            &r[..],
+            [Rejection::Bundle {
+                error: BundleError::SignedEntryTimestamp(_),
+                ..
+            }]
+        ),
+        "{r:?}"
+    );
+}
