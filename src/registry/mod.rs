@@ -5,7 +5,8 @@
 //! - credentials per registry from flags, environment and Docker's config
 //!   (see [`auth`]), anonymous when there are none;
 //! - plain HTTP only for loopback registries and `--insecure-registry` hosts, and
-//!   only when the registry does not speak TLS (probed once per host);
+//!   only when the registry does not speak TLS (probed once per host; a loopback
+//!   host is asked over HTTP first, so a plain one costs no TLS handshake);
 //!   extra CA certificates for private registries;
 //! - retries with exponential backoff on connection errors, 5xx and 429
 //!   (see [`retry`]), never on other 4xx;
@@ -271,18 +272,32 @@ impl RegistryClient {
             .danger_accept_invalid_certs(insecure)
             .build()
             .map_err(|e| RegistryError::Setup(e.to_string()))?;
+        let speaks_registry = |resp: &reqwest::Response| {
+            let s = resp.status().as_u16();
+            resp.headers()
+                .contains_key("docker-distribution-api-version")
+                || s == 200
+                || s == 401
+        };
+        // A loopback registry is asked over plain HTTP first: a TLS one does not
+        // answer that as a registry (Go's TLS server answers 400), so it is still
+        // reached over HTTPS, and a plain one is found without a TLS handshake
+        // (whose first random bytes cost tens of milliseconds of entropy
+        // gathering in a short-lived process).
+        if !insecure && is_loopback_host(registry) {
+            if let Ok(resp) = client.get(format!("http://{registry}/v2/")).send().await {
+                if speaks_registry(&resp) {
+                    tracing::debug!("{registry}: using plain HTTP (loopback registry without TLS)");
+                    return Ok(true);
+                }
+            }
+        }
         let https_err = match client.get(format!("https://{registry}/v2/")).send().await {
             Ok(_) => return Ok(false),
             Err(e) => e,
         };
         if let Ok(resp) = client.get(format!("http://{registry}/v2/")).send().await {
-            let s = resp.status().as_u16();
-            let speaks_registry = resp
-                .headers()
-                .contains_key("docker-distribution-api-version")
-                || s == 200
-                || s == 401;
-            if speaks_registry {
+            if speaks_registry(&resp) {
                 tracing::debug!(
                     "{registry}: using plain HTTP (loopback or insecure registry without TLS)"
                 );
