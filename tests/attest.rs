@@ -25,12 +25,14 @@ use sc::attest::oci::{
     PREDICATE_TYPE_ANNOTATION,
 };
 use sc::attest::statement::{self, PredicateType, Statement};
-use sc::attest::{self, Rejection, Signer, VerificationPolicy, VerifyError, VerifyOptions};
+use sc::attest::{self, Rejection, VerifyError, VerifyOptions};
 use sc::config::SbomFormat;
 use sc::digest::Digest;
 use sc::reference::ImageReference;
 use sc::registry::{cosign_tag, RegistryClient, RegistryOptions, RetryPolicy};
+use sc::signing::bundle::Matcher;
 use sc::signing::cosign as cosign_fmt;
+use sc::signing::image::{ImagePolicy, ImageSigner};
 use sc::signing::keys::{self, KdfParams, Password, SigningKey};
 use sc::source::model::Descriptor;
 use support::sigstore::{IDENTITY, ISSUER};
@@ -38,6 +40,22 @@ use support::{repo_path, sc, stderr, stdout, Registry};
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const PASSWORD: &str = "attest-test";
+
+/// Attestations signed with the private key of `key` (no log entry required).
+fn key_policy(key: sc::signing::keys::PublicKey) -> ImagePolicy {
+    ImagePolicy::key(key, None, Default::default()).unwrap()
+}
+
+/// Keyless attestations by the mock's identity, against `root`.
+fn identity_policy(root: &sc::signing::trust::TrustedRoot) -> ImagePolicy {
+    ImagePolicy::identity(
+        Matcher::Exact(IDENTITY.into()),
+        Matcher::Exact(ISSUER.into()),
+        root,
+        Default::default(),
+    )
+    .unwrap()
+}
 
 fn fixture_oci(name: &str) -> String {
     format!(
@@ -471,7 +489,7 @@ async fn verification_failures_each_have_their_own_error() {
     let (_, _, key) = key_pair(dir.path());
     let (pinned, _) = pin(&c, &image).await;
     let digest = pinned.digest.clone().unwrap();
-    let policy = VerificationPolicy::Key(key.public_key());
+    let policy = key_policy(key.public_key());
     let any = VerifyOptions::default();
     let tag = cosign_tag(&pinned, ATTESTATION_TAG_SUFFIX).unwrap();
 
@@ -641,11 +659,7 @@ async fn verification_failures_each_have_their_own_error() {
     let mock_free_root =
         sc::signing::trust::TrustedRoot::embedded(sc::signing::trust::SigstoreInstance::PublicGood)
             .unwrap();
-    let keyless = VerificationPolicy::keyless(
-        &mock_free_root,
-        sc::signing::bundle::IdentityPolicy::exact(IDENTITY, ISSUER),
-    )
-    .unwrap();
+    let keyless = identity_policy(&mock_free_root);
     let r = rejections(
         attest::verify(&c, &image, &keyless, &any)
             .await
@@ -722,7 +736,7 @@ async fn large_sboms_attest_and_verify() {
     let bytes = serde_json::to_vec(&doc).unwrap();
     assert!(bytes.len() > 20_000_000, "{} bytes", bytes.len());
     let (ptype, predicate) = attest::sbom_predicate(&bytes, SbomFormat::CycloneDxJson).unwrap();
-    let outcome = attest::attach(&c, &image, &ptype, predicate, &Signer::Key(key))
+    let outcome = attest::attach(&c, &image, &ptype, predicate, &ImageSigner::key(key, None))
         .await
         .unwrap();
     assert!(!outcome.already_attached);
@@ -1215,11 +1229,7 @@ async fn keyless_attestations_with_the_sigstore_mock() {
     // Library: both stored forms verify; the `.att` form alone too (the bundle is
     // rebuilt from cosign's annotations), once the referrers index is emptied.
     let root_file = sc::signing::trust::TrustedRoot::from_file(Path::new(&root)).unwrap();
-    let policy = VerificationPolicy::keyless(
-        &root_file,
-        sc::signing::bundle::IdentityPolicy::exact(IDENTITY, ISSUER),
-    )
-    .unwrap();
+    let policy = identity_policy(&root_file);
     let v = attest::verify(&c, &image, &policy, &VerifyOptions::default())
         .await
         .unwrap();
@@ -1342,7 +1352,7 @@ async fn keyless_attestations_with_the_sigstore_mock() {
     let err = attest::verify(
         &c,
         &image,
-        &VerificationPolicy::Key(stranger.public_key()),
+        &key_policy(stranger.public_key()),
         &VerifyOptions::default(),
     )
     .await
@@ -1519,7 +1529,7 @@ async fn executor_helpers_attach_sbom_and_provenance() {
     let dir = tempfile::tempdir().unwrap();
     let (_, _, key) = key_pair(dir.path());
     let public = key.public_key();
-    let signer = Signer::Key(key);
+    let signer = ImageSigner::key(key, None);
     let (pinned, _) = pin(&c, &image).await;
 
     let src = sc::source::open(
@@ -1577,7 +1587,7 @@ async fn executor_helpers_attach_sbom_and_provenance() {
     let v = attest::verify(
         &c,
         &image,
-        &VerificationPolicy::Key(public),
+        &key_policy(public),
         &VerifyOptions {
             predicate_type: None,
             require: vec![PredicateType::Spdx, PredicateType::SlsaProvenanceV1],

@@ -46,31 +46,6 @@ fn every_command_has_help() {
 }
 
 #[test]
-fn unbuilt_commands_exit_4_and_say_so() {
-    let fixture = format!(
-        "oci:{}:v1",
-        repo_path("fixtures/images/debian-app").display()
-    );
-    for args in [
-        // keyless signing and verification (key-based ones are built)
-        vec!["image", "sign", fixture.as_str()],
-        vec!["image", "verify", fixture.as_str()],
-    ] {
-        let out = sc(&args, &[]);
-        assert_eq!(out.status.code(), Some(4), "sc {args:?}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains("is not implemented yet"),
-            "sc {args:?}: {}",
-            stderr(&out)
-        );
-        assert!(
-            stdout(&out).is_empty(),
-            "nothing may be printed as if it worked"
-        );
-    }
-}
-
-#[test]
 fn attestation_commands_need_a_registry_image_and_a_policy() {
     let fixture = format!(
         "oci:{}:v1",
@@ -124,6 +99,40 @@ fn attestation_commands_need_a_registry_image_and_a_policy() {
 
 #[test]
 fn usage_errors_exit_2() {
+    // Signing and verification work on images in a registry, not local layouts.
+    let fixture = format!(
+        "oci:{}:v1",
+        repo_path("fixtures/images/debian-app").display()
+    );
+    for cmd in ["sign", "verify"] {
+        let out = sc(&["image", cmd, &fixture], &[]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("in a registry"), "{}", stderr(&out));
+    }
+    // Keyless signing without a token (the environment is cleared), and keyless
+    // signing without a log, fail before the registry is contacted.
+    let out = sc(&["image", "sign", "127.0.0.1:9/sc/app:v1"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs an OIDC identity token"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sc(
+        &[
+            "image",
+            "sign",
+            "127.0.0.1:9/sc/app:v1",
+            "--tlog-upload=false",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--tlog-upload=false needs --key"),
+        "{}",
+        stderr(&out)
+    );
     let out = sc(&["image", "digest"], &[]);
     assert_eq!(out.status.code(), Some(2));
     let out = sc(&["image", "digest", "--platform", "linux", "x"], &[]);

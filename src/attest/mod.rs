@@ -4,9 +4,9 @@
 //!
 //! - [`attach`] pins the image to the digest of the manifest bytes the registry
 //!   serves, builds a Statement v1 whose subject is that digest, signs it and stores it:
-//!   - with a key ([`Signer::Key`]): a DSSE envelope signed over its PAE with the
+//!   - with a key ([`ImageSigner::Key`]): a DSSE envelope signed over its PAE with the
 //!     ECDSA P-256 key, appended as a layer of the `sha256-<hex>.att` image;
-//!   - keylessly ([`Signer::Keyless`]): a Sigstore bundle v0.3 (Fulcio certificate,
+//!   - keylessly ([`ImageSigner::Keyless`]): a Sigstore bundle v0.3 (Fulcio certificate,
 //!     Rekor entry) pushed as an OCI 1.1 referrer of the image (the referrers
 //!     tag-schema index is maintained when the registry has no referrers API), and
 //!     the same envelope appended to the `.att` image with cosign's certificate,
@@ -16,8 +16,8 @@
 //!   stored and signed by the same key or identity pushes nothing.
 //! - [`verify`] reads every attestation of the image (the `.att` layers, the bundle
 //!   referrers, cosign's in-toto referrers), verifies each against a
-//!   [`VerificationPolicy`] (a public key, or a trusted root plus a certificate
-//!   identity), checks that its statement names the image's digest, and returns the
+//!   [`ImagePolicy`] (a public key, or a trusted root plus a certificate
+//!   identity; the same policy type image signatures are verified with), checks that its statement names the image's digest, and returns the
 //!   verified statements, optionally filtered by predicate type, and requiring some
 //!   types to be present. Every refused attestation is reported with its reason
 //!   ([`Rejection`]).
@@ -43,12 +43,10 @@ use crate::error::ErrorKind;
 use crate::reference::ImageReference;
 use crate::registry::{cosign_tag, RegistryClient, RegistryError};
 use crate::signing::bundle::{
-    ArtifactInput, Bundle, BundleError, BundleVerifier, IdentityPolicy,
-    VerificationPolicy as BundlePolicy,
+    ArtifactInput, Bundle, BundleError, IdentityPolicy, VerificationPolicy as BundlePolicy,
 };
-use crate::signing::keyless::{self, IdentityToken, KeylessSigner, SignInput};
-use crate::signing::keys::{PublicKey, SigningKey};
-use crate::signing::trust::TrustedRoot;
+use crate::signing::image::{ImagePolicy, ImageSigner, SignerPolicy};
+use crate::signing::keyless::{self, SignInput};
 use crate::source::model::{
     Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST,
 };
@@ -61,64 +59,6 @@ pub use statement::{PredicateType, ResourceDescriptor, Statement, StatementError
 
 /// Largest attestation blob read (an envelope holding a tens-of-MB SBOM, base64'd).
 pub const MAX_ATTESTATION_SIZE: u64 = 256 * 1024 * 1024;
-
-/// Who signs attestations.
-pub enum Signer {
-    /// A cosign key pair's private key.
-    Key(SigningKey),
-    /// Keyless: an identity token for Fulcio, the deployment's services, and a
-    /// verifier for its trusted root (to recognise attestations already made by
-    /// the same identity).
-    Keyless {
-        /// The signer (Fulcio, Rekor, self-check against the trusted root).
-        signer: Box<KeylessSigner>,
-        /// The OIDC identity token.
-        token: IdentityToken,
-        /// A verifier for the same trusted root.
-        verifier: Box<BundleVerifier>,
-    },
-}
-
-impl fmt::Debug for Signer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Signer::Key(k) => f.debug_tuple("Key").field(k).finish(),
-            Signer::Keyless { token, .. } => f
-                .debug_struct("Keyless")
-                .field("identity", &token.identity())
-                .field("issuer", &token.issuer())
-                .finish_non_exhaustive(),
-        }
-    }
-}
-
-impl Signer {
-    /// A keyless signer for `services`, whose bundles must verify against `root`.
-    pub fn keyless(
-        services: keyless::SigningServices,
-        root: &TrustedRoot,
-        token: IdentityToken,
-    ) -> Result<Self, AttachError> {
-        Ok(Signer::Keyless {
-            signer: Box::new(KeylessSigner::new(services, root).map_err(AttachError::Keyless)?),
-            token,
-            verifier: Box::new(
-                BundleVerifier::new(root)
-                    .map_err(|e| AttachError::Keyless(keyless::SignError::SelfCheck(e)))?,
-            ),
-        })
-    }
-
-    /// Who signs, for messages: the key's fingerprint or the token's identity.
-    pub fn describe(&self) -> String {
-        match self {
-            Signer::Key(k) => format!("key {}", k.public_key().fingerprint()),
-            Signer::Keyless { token, .. } => {
-                format!("{} (issuer {})", token.identity(), token.issuer())
-            }
-        }
-    }
-}
 
 /// Why attaching failed.
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +77,9 @@ pub enum AttachError {
         /// What is wrong with it.
         detail: String,
     },
+    /// A key-based attestation was to be recorded in a transparency log.
+    #[error("recording a key-based attestation in a transparency log (Rekor) is not built yet; nothing was attested. Attest without a log entry (--tlog-upload=false)")]
+    TlogUnsupported,
     /// The registry failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
@@ -147,6 +90,7 @@ impl AttachError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             AttachError::Statement(_) => ErrorKind::InvalidConfig,
+            AttachError::TlogUnsupported => ErrorKind::NotImplemented,
             AttachError::Keyless(
                 keyless::SignError::Token(_)
                 | keyless::SignError::Config(_)
@@ -214,7 +158,7 @@ pub async fn attach(
     image: &ImageReference,
     predicate_type: &PredicateType,
     predicate: serde_json::Value,
-    signer: &Signer,
+    signer: &ImageSigner,
 ) -> Result<AttachOutcome, AttachError> {
     let (pinned, subject) = pin(client, image).await?;
     let statement = Statement::for_image(&pinned, predicate_type, predicate)?;
@@ -227,7 +171,7 @@ pub async fn attach_sbom(
     client: &RegistryClient,
     image: &ImageReference,
     sbom: &crate::sbom::Sbom,
-    signer: &Signer,
+    signer: &ImageSigner,
 ) -> Result<AttachOutcome, AttachError> {
     let format: SbomFormat = sbom
         .format
@@ -244,7 +188,7 @@ pub async fn attach_provenance(
     client: &RegistryClient,
     image: &ImageReference,
     provenance: &crate::provenance::Provenance,
-    signer: &Signer,
+    signer: &ImageSigner,
 ) -> Result<AttachOutcome, AttachError> {
     let (pinned, subject) = pin(client, image).await?;
     if subject.digest.to_string() != provenance.image_digest {
@@ -268,7 +212,7 @@ pub async fn attach_statement(
     image: &ImageReference,
     subject: &Descriptor,
     statement: &Statement,
-    signer: &Signer,
+    signer: &ImageSigner,
 ) -> Result<AttachOutcome, AttachError> {
     if !statement.names_digest(&subject.digest) {
         return Err(AttachError::Statement(StatementError(format!(
@@ -292,7 +236,8 @@ pub async fn attach_statement(
         already_attached: false,
     };
     match signer {
-        Signer::Key(key) => {
+        ImageSigner::Key { rekor: Some(_), .. } => return Err(AttachError::TlogUnsupported),
+        ImageSigner::Key { key, rekor: None } => {
             let public = key.public_key();
             for layer in same_type(&existing, &predicate_type) {
                 let Ok(blob) = client.fetch_blob(image, layer, MAX_ATTESTATION_SIZE).await else {
@@ -309,11 +254,11 @@ pub async fn attach_statement(
             let layer = oci::attestation_layer(&envelope, &predicate_type, None);
             append_layer(client, image, &tag, existing, layer, envelope).await?;
         }
-        Signer::Keyless {
+        ImageSigner::Keyless {
             signer: keyless_signer,
             token,
-            verifier,
         } => {
+            let verifier = keyless_signer.verifier();
             let policy =
                 BundlePolicy::Keyless(IdentityPolicy::exact(token.identity(), token.issuer()));
             for (_, bundle_json) in bundle_referrers(client, image, Some(&predicate_type)).await? {
@@ -547,43 +492,6 @@ async fn bundle_referrers(
 
 // ---------------------------------------------------------------------------
 // Verification
-
-/// What an attestation must satisfy to be accepted.
-pub enum VerificationPolicy {
-    /// Signed with the private key of this public key (DSSE envelopes in `.att`).
-    Key(PublicKey),
-    /// A Sigstore bundle (referrer, or rebuilt from a keyless `.att` layer) that
-    /// verifies against the verifier's trusted root, signed by this identity.
-    Keyless {
-        /// Verifier for the trusted root.
-        verifier: Box<BundleVerifier>,
-        /// Required certificate identity and issuer.
-        identity: IdentityPolicy,
-    },
-}
-
-impl VerificationPolicy {
-    /// Keyless verification against `root`, requiring `identity`.
-    pub fn keyless(root: &TrustedRoot, identity: IdentityPolicy) -> Result<Self, BundleError> {
-        Ok(VerificationPolicy::Keyless {
-            verifier: Box::new(BundleVerifier::new(root)?),
-            identity,
-        })
-    }
-}
-
-impl fmt::Debug for VerificationPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            VerificationPolicy::Key(k) => write!(f, "Key({})", k.fingerprint()),
-            VerificationPolicy::Keyless { identity, .. } => write!(
-                f,
-                "Keyless(identity {}, issuer {})",
-                identity.identity, identity.issuer
-            ),
-        }
-    }
-}
 
 /// Which attestations [`verify`] returns.
 #[derive(Debug, Clone, Default)]
@@ -855,7 +763,7 @@ struct Candidate {
 pub async fn verify(
     client: &RegistryClient,
     image: &ImageReference,
-    policy: &VerificationPolicy,
+    policy: &ImagePolicy,
     options: &VerifyOptions,
 ) -> Result<Verification, VerifyError> {
     let (pinned, subject) = match pin(client, image).await {
@@ -1051,7 +959,7 @@ async fn check(
     image: &ImageReference,
     digest: &Digest,
     c: &Candidate,
-    policy: &VerificationPolicy,
+    policy: &ImagePolicy,
 ) -> Result<Result<VerifiedAttestation, Rejection>, VerifyError> {
     let storage = c.storage;
     let blob_digest = c.layer.digest.clone();
@@ -1094,8 +1002,13 @@ async fn check(
                 found: envelope.payload_type,
             }));
         }
-        match policy {
-            VerificationPolicy::Key(key) => {
+        match policy.signer() {
+            SignerPolicy::Key(_) if policy.requires_tlog() => Err(Rejection::Bundle {
+                storage,
+                blob: blob_digest.clone(),
+                detail: "a transparency log entry is required (--key with --trusted-root), and key-signed attestations carry none".into(),
+            }),
+            SignerPolicy::Key(key) => {
                 let keyless_layer = c
                     .layer
                     .annotation(crate::signing::cosign::CERTIFICATE_ANNOTATION)
@@ -1117,7 +1030,7 @@ async fn check(
                     Err(DsseError::Malformed(d)) => Err(malformed(d)),
                 }
             }
-            VerificationPolicy::Keyless { .. } => {
+            SignerPolicy::Identity(_) => {
                 if !envelope.is_signed() {
                     Err(Rejection::Unsigned {
                         storage,
@@ -1194,7 +1107,7 @@ type Checked = Result<(Vec<u8>, String, Option<(String, String)>), Rejection>;
 fn verify_bundle(
     json: &str,
     digest: &Digest,
-    policy: &VerificationPolicy,
+    policy: &ImagePolicy,
     storage: Storage,
     blob: &Digest,
 ) -> Checked {
@@ -1203,15 +1116,12 @@ fn verify_bundle(
         blob: blob.clone(),
         detail,
     };
-    let (verifier, identity) = match policy {
-        VerificationPolicy::Keyless { verifier, identity } => (verifier, identity),
-        VerificationPolicy::Key(_) => {
-            return Err(Rejection::CertificateNotKey {
-                storage,
-                blob: blob.clone(),
-            })
-        }
-    };
+    if let SignerPolicy::Key(_) = policy.signer() {
+        return Err(Rejection::CertificateNotKey {
+            storage,
+            blob: blob.clone(),
+        });
+    }
     let bundle = Bundle::from_json(json).map_err(|e| malformed(e.to_string()))?;
     let (envelope, _) = oci::bundle_parts(json).map_err(malformed)?;
     if envelope.payload_type != statement::PAYLOAD_TYPE {
@@ -1243,7 +1153,7 @@ fn verify_bundle(
         }
     }
     let artifact = artifact(digest).map_err(|e| malformed(e.to_string()))?;
-    match verifier.verify(&artifact, &bundle, &BundlePolicy::Keyless(identity.clone())) {
+    match policy.verify_bundle(&artifact, &bundle) {
         Ok(v) => {
             let cert = match &v.signer {
                 crate::signing::bundle::Signer::Certificate { identity, issuer } => {

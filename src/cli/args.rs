@@ -119,19 +119,23 @@ pub struct SigningArgs {
     /// Private key file (cosign format) for key-based signing; keyless when absent.
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
-    /// OIDC identity token for keyless signing (default: from the CI environment or SIGSTORE_ID_TOKEN).
+    /// OIDC identity token (a JWT, or a file holding one) for keyless signing
+    /// (default: SIGSTORE_ID_TOKEN, then the CI's token, e.g. GitHub Actions).
     #[arg(long, value_name = "JWT", hide_env_values = true)]
     pub identity_token: Option<String>,
-    /// Fulcio URL (private Sigstore deployments).
+    /// Fulcio URL, with --rekor-url (keyless; private Sigstore deployments).
     #[arg(long, value_name = "URL")]
     pub fulcio_url: Option<String>,
-    /// Rekor URL (private Sigstore deployments).
+    /// Rekor (API v1) URL: with --fulcio-url for keyless signing, or the log
+    /// key-based signatures are entered in (--tlog-upload).
     #[arg(long, value_name = "URL")]
     pub rekor_url: Option<String>,
     /// Sigstore signing_config.json naming the services to use.
     #[arg(long, value_name = "FILE")]
     pub signing_config: Option<PathBuf>,
-    /// trusted_root.json for the Sigstore deployment.
+    /// trusted_root.json of the Sigstore deployment: new signatures and log
+    /// entries must verify against it before they are pushed (keyless default:
+    /// the public-good snapshot compiled into sc).
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
     /// Upload to the transparency log (set false for air-gapped key-based signing).
@@ -157,10 +161,13 @@ pub struct VerifyArgs {
     /// Regular expression the OIDC issuer must match.
     #[arg(long, value_name = "REGEX")]
     pub certificate_oidc_issuer_regexp: Option<String>,
-    /// trusted_root.json to verify against (enables fully offline verification).
+    /// trusted_root.json to verify against, offline (keyless default: the
+    /// public-good snapshot compiled into sc; with --key: also require a Rekor
+    /// entry whose SET verifies against it).
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
-    /// Do not contact any Sigstore service.
+    /// Do not contact any Sigstore service (verification never does; accepted
+    /// for cosign compatibility).
     #[arg(long)]
     pub offline: bool,
 }

@@ -7,22 +7,14 @@ use std::path::Path;
 
 use super::args::{ImageAccessArgs, SigningArgs, VerifyArgs};
 use super::{registry_client, CliError};
-use crate::attest::{self, PredicateType, Signer, VerificationPolicy, VerifyOptions};
+use crate::attest::{self, PredicateType, VerifyOptions};
 use crate::config::SbomFormat;
 use crate::context::ExecutionContext;
 use crate::error::ErrorKind;
 use crate::provenance::{self, ProvenanceOptions};
 use crate::reference::ImageReference;
-use crate::signing::bundle::{IdentityPolicy, Matcher};
-use crate::signing::keyless::{IdentityToken, SigningServices};
-use crate::signing::keys::{KeyError, Password, PublicKey, SigningKey};
-use crate::signing::trust::{SigningConfig, SigstoreInstance, TrustedRoot};
+use crate::signing::image::{ImagePolicy, ImageSigner};
 use crate::source::SourceSpec;
-
-/// Environment variable cosign reads the key password from.
-const PASSWORD_ENV: &str = "COSIGN_PASSWORD";
-/// Audience of the identity tokens Fulcio accepts.
-const SIGSTORE_AUDIENCE: &str = "sigstore";
 
 fn usage(msg: impl std::fmt::Display) -> CliError {
     CliError::new(ErrorKind::InvalidConfig, anyhow::anyhow!("{msg}"))
@@ -37,146 +29,27 @@ fn registry_image(image: &str) -> Result<ImageReference, CliError> {
     }
 }
 
-/// The password of an encrypted key: `COSIGN_PASSWORD` (may be empty), else asked
-/// on the terminal. Never logged.
-fn key_password() -> Result<Password, KeyError> {
-    if let Some(v) = std::env::var_os(PASSWORD_ENV) {
-        #[cfg(unix)]
-        {
-            use std::os::unix::ffi::OsStringExt;
-            return Ok(Password::new(v.into_vec()));
-        }
-        #[cfg(not(unix))]
-        return Ok(Password::new(v.to_string_lossy().into_owned()));
+/// The signer the signing flags describe (the one every signing command uses).
+/// Key-based attestations are not recorded in a transparency log yet, so a key
+/// needs `--tlog-upload=false`; that is checked before a password is asked for.
+async fn signer(signing: &SigningArgs) -> Result<ImageSigner, CliError> {
+    if signing.key.is_some() && signing.tlog_upload {
+        return Err(CliError::new(
+            ErrorKind::NotImplemented,
+            attest::AttachError::TlogUnsupported,
+        ));
     }
-    rpassword::prompt_password("Enter password for private key: ")
-        .map(Password::new)
-        .map_err(|e| {
-            KeyError::Password(format!(
-                "no password: {PASSWORD_ENV} is not set and no terminal to ask on ({e})"
-            ))
-        })
-}
-
-fn key_error(e: KeyError) -> CliError {
-    let kind = match &e {
-        KeyError::Io { .. } => ErrorKind::MissingKey,
-        _ => ErrorKind::InvalidConfig,
-    };
-    CliError::new(kind, e)
-}
-
-/// The signer the signing flags describe: the key, or a keyless signer with the
-/// identity token from --identity-token, SIGSTORE_ID_TOKEN or the CI.
-async fn signer(signing: &SigningArgs) -> Result<Signer, CliError> {
-    if let Some(path) = &signing.key {
-        if signing.tlog_upload {
-            return Err(CliError::new(
-                ErrorKind::NotImplemented,
-                anyhow::anyhow!("recording a key-based attestation in a transparency log (Rekor) is not available yet; nothing was attested. Attest without a log entry with --tlog-upload=false"),
-            ));
-        }
-        return SigningKey::from_file(path, key_password)
-            .map(Signer::Key)
-            .map_err(key_error);
-    }
-    if !signing.tlog_upload {
+    if signing.key.is_none() && !signing.tlog_upload {
         return Err(usage(
             "keyless attestations are always recorded in the transparency log; --tlog-upload=false applies to --key only",
         ));
     }
-    let ctx = ExecutionContext::detect();
-    let token = ctx
-        .oidc_token(signing.identity_token.as_deref(), SIGSTORE_AUDIENCE)
-        .await
-        .map_err(|e| CliError::new(e.kind(), e))?
-        .ok_or_else(|| {
-            CliError::new(
-                ErrorKind::MissingOidc,
-                anyhow::anyhow!(
-                    "keyless signing needs an OIDC identity token: --identity-token, SIGSTORE_ID_TOKEN{}; or sign with --key",
-                    ctx.oidc_setup_hint().map(|h| format!(", or {h}")).unwrap_or_default()
-                ),
-            )
-        })?;
-    let token = IdentityToken::from_jwt(token.secret())
-        .map_err(|e| CliError::new(ErrorKind::InvalidConfig, e))?;
-    let services = match (
-        &signing.fulcio_url,
-        &signing.rekor_url,
-        &signing.signing_config,
-    ) {
-        (Some(f), Some(r), None) => SigningServices::new(f, r),
-        (None, None, Some(path)) => {
-            SigningServices::from_config(&SigningConfig::from_file(path).map_err(usage)?)
-                .map_err(usage)?
-        }
-        (None, None, None) => SigningServices::from_config(
-            &SigningConfig::embedded(SigstoreInstance::PublicGood).map_err(usage)?,
-        )
-        .map_err(usage)?,
-        _ => {
-            return Err(usage(
-                "give either --signing-config or both --fulcio-url and --rekor-url",
-            ))
-        }
-    };
-    let root = match &signing.trusted_root {
-        Some(p) => TrustedRoot::from_file(p),
-        None => TrustedRoot::embedded(SigstoreInstance::PublicGood),
-    }
-    .map_err(usage)?;
-    Signer::keyless(services, &root, token).map_err(|e| CliError::new(e.kind(), e))
+    super::sign::signer_from_args(signing).await
 }
 
-fn matcher(
-    exact: &Option<String>,
-    regexp: &Option<String>,
-    what: &str,
-) -> Result<Matcher, CliError> {
-    match (exact, regexp) {
-        (Some(s), None) => Ok(Matcher::Exact(s.clone())),
-        (None, Some(r)) => Matcher::regex(r)
-            .map_err(|e| usage(format!("--{what}-regexp is not a valid regular expression: {e}"))),
-        (Some(_), Some(_)) => Err(usage(format!("--{what} and --{what}-regexp are alternatives: give one"))),
-        (None, None) => Err(usage(format!(
-            "keyless verification needs --{what} or --{what}-regexp (or --key for key-signed attestations)"
-        ))),
-    }
-}
-
-/// The verification policy the flags describe.
-fn policy(verify: &VerifyArgs) -> Result<VerificationPolicy, CliError> {
-    let identity_flags = verify.certificate_identity.is_some()
-        || verify.certificate_identity_regexp.is_some()
-        || verify.certificate_oidc_issuer.is_some()
-        || verify.certificate_oidc_issuer_regexp.is_some();
-    if let Some(path) = &verify.key {
-        if identity_flags {
-            return Err(usage("--key and --certificate-identity/--certificate-oidc-issuer are alternatives: give one"));
-        }
-        return PublicKey::from_file(path)
-            .map(VerificationPolicy::Key)
-            .map_err(key_error);
-    }
-    let identity = IdentityPolicy {
-        identity: matcher(
-            &verify.certificate_identity,
-            &verify.certificate_identity_regexp,
-            "certificate-identity",
-        )?,
-        issuer: matcher(
-            &verify.certificate_oidc_issuer,
-            &verify.certificate_oidc_issuer_regexp,
-            "certificate-oidc-issuer",
-        )?,
-    };
-    let root = match &verify.trusted_root {
-        Some(p) => TrustedRoot::from_file(p),
-        None => TrustedRoot::embedded(SigstoreInstance::PublicGood),
-    }
-    .map_err(usage)?;
-    VerificationPolicy::keyless(&root, identity).map_err(usage)
+/// The verification policy the flags describe (the one every verifying command uses).
+fn policy(verify: &VerifyArgs) -> Result<ImagePolicy, CliError> {
+    super::sign::policy_from_args(verify, crate::signing::VerifyOptions::default())
 }
 
 fn sbom_format(sbom_type: &str) -> Result<SbomFormat, CliError> {

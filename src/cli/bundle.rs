@@ -67,7 +67,7 @@ fn usage(msg: &str) -> CliError {
     CliError::new(ErrorKind::InvalidConfig, anyhow::anyhow!("{msg}"))
 }
 
-fn matcher(
+pub(crate) fn matcher(
     exact: &Option<String>,
     regexp: &Option<String>,
     what: &str,

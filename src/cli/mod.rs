@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use crate::error::{ErrorKind, NotImplemented};
+use crate::error::ErrorKind;
 use crate::registry::{RegistryAuth, RegistryClient, RegistryOptions};
 use crate::source::{self, Platform, SourceError, SourceSpec};
 use args::{Cli, Command, ImageAccessArgs, ImageCommand, ProvenanceCommand, SbomCommand};
@@ -59,18 +59,6 @@ impl From<SourceError> for CliError {
         };
         CliError::new(kind, e)
     }
-}
-
-pub(crate) fn not_implemented(what: &str, issue: &str) -> Result<(), CliError> {
-    let e = NotImplemented {
-        what: format!("`sc {what}`"),
-    };
-    Err(CliError::new(
-        ErrorKind::NotImplemented,
-        anyhow::anyhow!(
-            "{e}: it is part of the command tree, but {issue} has not landed yet; nothing was done"
-        ),
-    ))
 }
 
 fn init_logging(verbose: u8, quiet: bool) {

@@ -5,7 +5,8 @@
 //! - credentials per registry from flags, environment and Docker's config
 //!   (see [`auth`]), anonymous when there are none;
 //! - plain HTTP only for loopback registries and `--insecure-registry` hosts, and
-//!   only when the registry does not speak TLS (probed once per host);
+//!   only when the registry does not speak TLS (probed once per host; a loopback
+//!   host is asked over HTTP first, so a plain one costs no TLS handshake);
 //!   extra CA certificates for private registries;
 //! - retries with exponential backoff on connection errors, 5xx and 429
 //!   (see [`retry`]), never on other 4xx;
@@ -16,7 +17,7 @@
 pub mod auth;
 pub mod retry;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -34,7 +35,10 @@ pub use retry::RetryPolicy;
 use crate::context::{Env, ProcessEnv};
 use crate::digest::{Digest, VerifyError, VerifyingReader};
 use crate::reference::ImageReference;
-use crate::source::model::{Descriptor, ImageIndex, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_SIZE};
+use crate::source::model::{
+    Descriptor, ImageIndex, MANIFEST_MEDIA_TYPES, MAX_MANIFEST_SIZE, MEDIA_TYPE_OCI_INDEX,
+    MEDIA_TYPE_OCI_MANIFEST,
+};
 
 /// Errors talking to a registry. Messages name the registry and reference, never credentials.
 #[derive(Debug, thiserror::Error)]
@@ -272,18 +276,32 @@ impl RegistryClient {
             .danger_accept_invalid_certs(insecure)
             .build()
             .map_err(|e| RegistryError::Setup(e.to_string()))?;
+        let speaks_registry = |resp: &reqwest::Response| {
+            let s = resp.status().as_u16();
+            resp.headers()
+                .contains_key("docker-distribution-api-version")
+                || s == 200
+                || s == 401
+        };
+        // A loopback registry is asked over plain HTTP first: a TLS one does not
+        // answer that as a registry (Go's TLS server answers 400), so it is still
+        // reached over HTTPS, and a plain one is found without a TLS handshake
+        // (whose first random bytes cost tens of milliseconds of entropy
+        // gathering in a short-lived process).
+        if !insecure && is_loopback_host(registry) {
+            if let Ok(resp) = client.get(format!("http://{registry}/v2/")).send().await {
+                if speaks_registry(&resp) {
+                    tracing::debug!("{registry}: using plain HTTP (loopback registry without TLS)");
+                    return Ok(true);
+                }
+            }
+        }
         let https_err = match client.get(format!("https://{registry}/v2/")).send().await {
             Ok(_) => return Ok(false),
             Err(e) => e,
         };
         if let Ok(resp) = client.get(format!("http://{registry}/v2/")).send().await {
-            let s = resp.status().as_u16();
-            let speaks_registry = resp
-                .headers()
-                .contains_key("docker-distribution-api-version")
-                || s == 200
-                || s == 401;
-            if speaks_registry {
+            if speaks_registry(&resp) {
                 tracing::debug!(
                     "{registry}: using plain HTTP (loopback or insecure registry without TLS)"
                 );
@@ -668,6 +686,68 @@ impl RegistryClient {
             what: format!("referrers index of {subject}"),
             detail: e.to_string(),
         })
+    }
+
+    /// Push `manifest` (an OCI image manifest whose `subject` is `subject`) as a
+    /// referrer of `subject`, and list it in the referrers tag schema index
+    /// (`<repo>:sha256-<hex>`) so that registries without the OCI 1.1 referrers
+    /// API (distribution 2.x) serve it too. The index entry carries the
+    /// manifest's `artifactType` and annotations. A manifest already listed is
+    /// not listed twice; nothing is pushed to the index then. Returns the
+    /// manifest's digest.
+    ///
+    /// The index is maintained on every registry (a registry with the referrers
+    /// API ignores the tag); its read-modify-write is not atomic, as in every
+    /// client that uses the tag schema.
+    pub async fn push_referrer(
+        &self,
+        subject: &ImageReference,
+        manifest: Vec<u8>,
+        artifact_type: &str,
+        annotations: Option<BTreeMap<String, String>>,
+    ) -> Result<Digest, RegistryError> {
+        let subject_digest = subject.digest.clone().ok_or_else(|| {
+            RegistryError::Setup(format!("referrer of {subject}: a digest is required"))
+        })?;
+        let digest = Digest::sha256_of(&manifest);
+        let size = manifest.len() as u64;
+        self.push_manifest(
+            &subject.with_digest(digest.clone()),
+            manifest,
+            MEDIA_TYPE_OCI_MANIFEST,
+        )
+        .await?;
+        let index_ref = subject
+            .with_tag(&subject_digest.tag_form())
+            .map_err(|e| RegistryError::Setup(e.to_string()))?;
+        let mut index = match self.fetch_manifest(&index_ref).await {
+            Ok((bytes, _, _)) => serde_json::from_slice::<ImageIndex>(&bytes).map_err(|e| {
+                RegistryError::Malformed {
+                    registry: subject.registry.clone(),
+                    what: format!("referrers index {index_ref}"),
+                    detail: e.to_string(),
+                }
+            })?,
+            Err(RegistryError::NotFound { .. }) => ImageIndex {
+                schema_version: 2,
+                media_type: Some(MEDIA_TYPE_OCI_INDEX.to_string()),
+                manifests: Vec::new(),
+                annotations: None,
+            },
+            Err(e) => return Err(e),
+        };
+        if index.manifests.iter().any(|d| d.digest == digest) {
+            return Ok(digest);
+        }
+        let mut entry = Descriptor::new(MEDIA_TYPE_OCI_MANIFEST, digest.clone(), size);
+        entry.artifact_type = Some(artifact_type.to_string());
+        entry.annotations = annotations;
+        index.manifests.push(entry);
+        index.media_type = Some(MEDIA_TYPE_OCI_INDEX.to_string());
+        let body = serde_json::to_vec(&index).map_err(|e| RegistryError::Setup(e.to_string()))?;
+        self.push_manifest(&index_ref, body, MEDIA_TYPE_OCI_INDEX)
+            .await?;
+        Ok(digest)
     }
 
     /// Fetch the manifest cosign stores at `<repo>:sha256-<hex>.<suffix>` for `subject`

@@ -194,6 +194,8 @@ pub struct SignedBundle {
     pub json: String,
     /// What verification established (signer from the certificate, log index, times).
     pub verified: VerifiedBundle,
+    /// The certificate chain Fulcio returned (DER, signing certificate first).
+    pub chain: Vec<Vec<u8>>,
 }
 
 /// Signs artifacts keylessly with one deployment's services and checks each
@@ -227,70 +229,100 @@ impl KeylessSigner {
         &self.services
     }
 
+    /// The verifier for the trusted root its bundles are checked against (to
+    /// recognise signatures already made by the same identity).
+    pub fn verifier(&self) -> &BundleVerifier {
+        &self.verifier
+    }
+
     /// Sign `input` for the identity in `token`.
     pub async fn sign(
         &self,
         token: &IdentityToken,
         input: &SignInput,
     ) -> Result<SignedBundle, SignError> {
-        let (bundle, artifact) = self.sign_unchecked(token, input).await?;
-        let json = bundle
-            .to_json_pretty()
-            .map_err(|e| SignError::Other(format!("serializing the bundle: {e}")))?;
-        let bundle = Bundle::from_json(&json).map_err(SignError::SelfCheck)?;
-        // Which identity Fulcio binds depends on the identity provider, so the
-        // check is cryptographic (chain, SCT, log) and the signer is reported.
-        let any = VerificationPolicy::Keyless(IdentityPolicy {
-            identity: Matcher::Any,
-            issuer: Matcher::Any,
-        });
-        let verified = self
-            .verifier
-            .verify(&artifact, &bundle, &any)
-            .map_err(SignError::SelfCheck)?;
-        Ok(SignedBundle {
-            bundle,
-            json: json + "\n",
-            verified,
-        })
+        let mut all = self.sign_all(token, std::slice::from_ref(input)).await?;
+        Ok(all.remove(0))
     }
-}
 
-impl KeylessSigner {
-    /// Fulcio certificate, signature, log entry (and timestamp): the bundle, and
-    /// the artifact to check it against.
-    async fn sign_unchecked(
+    /// Sign every input with one Fulcio certificate (one ephemeral key, one
+    /// certificate request), each into its own bundle with its own log entry;
+    /// each bundle is verified before any is returned.
+    pub async fn sign_all(
         &self,
         token: &IdentityToken,
-        input: &SignInput,
-    ) -> Result<(sigstore_verify::types::Bundle, ArtifactInput), SignError> {
-        use sigstore_sign::bundle::BundleV03;
-        use sigstore_sign::types::{DsseEnvelope, DsseSignature, KeyId, KindVersion, PayloadBytes};
-
+        inputs: &[SignInput],
+    ) -> Result<Vec<SignedBundle>, SignError> {
         // Reject a bad statement before Fulcio issues anything.
-        let subject = match input {
-            SignInput::InTotoStatement(st) => {
-                serde_json::from_slice::<sigstore_sign::types::Statement>(st)
-                    .map_err(|e| SignError::Statement(e.to_string()))?;
-                Some(first_subject(st)?)
-            }
-            SignInput::Artifact(_) => None,
-        };
+        let mut artifacts = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            artifacts.push(match input {
+                SignInput::InTotoStatement(st) => {
+                    serde_json::from_slice::<sigstore_sign::types::Statement>(st)
+                        .map_err(|e| SignError::Statement(e.to_string()))?;
+                    first_subject(st)?
+                }
+                SignInput::Artifact(a) => a.clone(),
+            });
+        }
         let key = sigstore_sign::crypto::KeyPair::generate_ecdsa_p256()
             .map_err(|e| SignError::Other(format!("generating the ephemeral key: {e}")))?;
         let fulcio = sigstore_sign::fulcio::FulcioClient::builder(&self.services.fulcio_url)
             .with_http_client(self.http.clone())
             .build()
             .map_err(|e| SignError::Fulcio(e.to_string()))?;
-        let cert = fulcio
+        let issued = fulcio
             .create_signing_certificate(&token.inner, &key)
             .await
-            .map_err(|e| SignError::Fulcio(e.to_string()))?
-            .leaf_certificate()
-            .clone();
+            .map_err(|e| SignError::Fulcio(e.to_string()))?;
+        let cert = issued.leaf_certificate().clone();
+        let chain: Vec<Vec<u8>> = issued
+            .certificate_chain()
+            .iter()
+            .map(|c| c.as_bytes().to_vec())
+            .collect();
+        // Which identity Fulcio binds depends on the identity provider, so the
+        // check is cryptographic (chain, SCT, log) and the signer is reported.
+        let any = VerificationPolicy::Keyless(IdentityPolicy {
+            identity: Matcher::Any,
+            issuer: Matcher::Any,
+        });
+        let mut out = Vec::with_capacity(inputs.len());
+        for (input, artifact) in inputs.iter().zip(&artifacts) {
+            let bundle = self.sign_one(&key, &cert, input).await?;
+            let json = bundle
+                .to_json_pretty()
+                .map_err(|e| SignError::Other(format!("serializing the bundle: {e}")))?;
+            let bundle = Bundle::from_json(&json).map_err(SignError::SelfCheck)?;
+            let verified = self
+                .verifier
+                .verify(artifact, &bundle, &any)
+                .map_err(SignError::SelfCheck)?;
+            out.push(SignedBundle {
+                bundle,
+                json: json + "\n",
+                verified,
+                chain: chain.clone(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl KeylessSigner {
+    /// Signature, log entry (and timestamp) for one input with the certified key.
+    async fn sign_one(
+        &self,
+        key: &sigstore_sign::crypto::KeyPair,
+        cert: &sigstore_sign::types::DerCertificate,
+        input: &SignInput,
+    ) -> Result<sigstore_verify::types::Bundle, SignError> {
+        use sigstore_sign::bundle::BundleV03;
+        use sigstore_sign::types::{DsseEnvelope, DsseSignature, KeyId, KindVersion, PayloadBytes};
+
         let sign_err = |e: sigstore_sign::crypto::Error| SignError::Other(format!("signing: {e}"));
 
-        let (mut bundle, signature, artifact) = match input {
+        let (mut bundle, signature) = match input {
             SignInput::Artifact(a) => {
                 let hash = sigstore_sign::types::Sha256Hash::new(sha256_of(a));
                 let signature = key.sign_digest(&hash).map_err(sign_err)?;
@@ -298,7 +330,7 @@ impl KeylessSigner {
                     self.rekor_v2(sigstore_sign::rekor::HashedRekordV2::new_with_certificate(
                         &hash,
                         &signature,
-                        &cert,
+                        cert,
                         sigstore_sign::rekor::RekorV2KeyDetails::PkixEcdsaP256Sha256,
                     ))
                     .await?
@@ -322,7 +354,7 @@ impl KeylessSigner {
                     hash,
                 )
                 .with_tlog_entry(entry);
-                (bundle, signature, a.clone())
+                (bundle, signature)
             }
             SignInput::InTotoStatement(statement) => {
                 let payload_type = "application/vnd.in-toto+json";
@@ -338,7 +370,7 @@ impl KeylessSigner {
                     self.rekor_v2(sigstore_sign::rekor::HashedRekordV2::new_with_certificate(
                         &pae_hash,
                         &signature,
-                        &cert,
+                        cert,
                         sigstore_sign::rekor::RekorV2KeyDetails::PkixEcdsaP256Sha256,
                     ))
                     .await?
@@ -359,11 +391,7 @@ impl KeylessSigner {
                 };
                 let bundle = BundleV03::with_certificate_and_dsse(cert.clone(), envelope)
                     .with_tlog_entry(entry);
-                (
-                    bundle,
-                    signature,
-                    subject.unwrap_or(ArtifactInput::Sha256([0; 32])),
-                )
+                (bundle, signature)
             }
         };
         if let Some(tsa_url) = &self.services.tsa_url {
@@ -377,47 +405,15 @@ impl KeylessSigner {
                 .map_err(|e| SignError::Timestamp(e.to_string()))?;
             bundle = bundle.with_rfc3161_timestamp(token);
         }
-        Ok((bundle.into_bundle(), artifact))
+        Ok(bundle.into_bundle())
     }
 
-    /// Submit a proposed entry to a Rekor v1 log; the bundle's log entry.
     async fn rekor_v1(
         &self,
         body: &serde_json::Value,
         kind: sigstore_sign::types::KindVersion,
     ) -> Result<sigstore_sign::types::TransparencyLogEntry, SignError> {
-        let url = format!(
-            "{}/api/v1/log/entries",
-            self.services.rekor_url.trim_end_matches('/')
-        );
-        let response = self
-            .http
-            .post(&url)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| SignError::Rekor(format!("POST {url}: {e}")))?;
-        let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| SignError::Rekor(format!("reading the response of {url}: {e}")))?;
-        if !status.is_success() {
-            return Err(SignError::Rekor(format!(
-                "{url} answered {status}: {}",
-                text.chars().take(300).collect::<String>()
-            )));
-        }
-        let entries: std::collections::BTreeMap<String, sigstore_sign::rekor::LogEntry> =
-            serde_json::from_str(&text)
-                .map_err(|e| SignError::Rekor(format!("unexpected log entry response: {e}")))?;
-        let (_, entry) = entries
-            .into_iter()
-            .next()
-            .ok_or_else(|| SignError::Rekor("empty log entry response".into()))?;
-        entry
-            .to_bundle_entry(kind)
-            .map_err(|e| SignError::Rekor(format!("unusable log entry: {e}")))
+        rekor_v1_upload(&self.http, &self.services.rekor_url, body, kind).await
     }
 
     /// Submit to a Rekor v2 log (the client checks the entry it gets back).
@@ -435,6 +431,45 @@ impl KeylessSigner {
     }
 }
 
+/// Submit a proposed entry (`hashedrekord`, `dsse`, ... JSON) to the Rekor v1 log
+/// at `rekor_url`; the entry as a bundle's transparency log entry (with its SET
+/// and, when the log returns one, inclusion proof).
+pub(crate) async fn rekor_v1_upload(
+    http: &reqwest::Client,
+    rekor_url: &str,
+    body: &serde_json::Value,
+    kind: sigstore_sign::types::KindVersion,
+) -> Result<sigstore_sign::types::TransparencyLogEntry, SignError> {
+    let url = format!("{}/api/v1/log/entries", rekor_url.trim_end_matches('/'));
+    let response = http
+        .post(&url)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| SignError::Rekor(format!("POST {url}: {e}")))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| SignError::Rekor(format!("reading the response of {url}: {e}")))?;
+    if !status.is_success() {
+        return Err(SignError::Rekor(format!(
+            "{url} answered {status}: {}",
+            text.chars().take(300).collect::<String>()
+        )));
+    }
+    let entries: std::collections::BTreeMap<String, sigstore_sign::rekor::LogEntry> =
+        serde_json::from_str(&text)
+            .map_err(|e| SignError::Rekor(format!("unexpected log entry response: {e}")))?;
+    let (_, entry) = entries
+        .into_iter()
+        .next()
+        .ok_or_else(|| SignError::Rekor("empty log entry response".into()))?;
+    entry
+        .to_bundle_entry(kind)
+        .map_err(|e| SignError::Rekor(format!("unusable log entry: {e}")))
+}
+
 fn sha2_256(data: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(data).into()
@@ -447,13 +482,13 @@ fn sha256_of(a: &ArtifactInput) -> [u8; 32] {
     }
 }
 
-fn b64(data: impl AsRef<[u8]>) -> String {
+pub(crate) fn b64(data: impl AsRef<[u8]>) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// PEM with LF line endings and 64-character lines, as every Sigstore client writes it.
-fn pem_lf(label: &str, der: &[u8]) -> String {
+pub(crate) fn pem_lf(label: &str, der: &[u8]) -> String {
     let body = b64(der);
     let mut out = format!("-----BEGIN {label}-----\n");
     for chunk in body.as_bytes().chunks(64) {

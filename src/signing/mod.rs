@@ -3,17 +3,29 @@
 //!
 //! - [`keys`]: cosign key pairs (`cosign.key` / `cosign.pub`), generated and read.
 //! - [`cosign`]: cosign's formats: the simple-signing payload and the `.sig` image.
-//! - [`keybased`]: sign and verify registry images with a key (`--key`), reading
-//!   and writing what cosign reads and writes.
+//! - [`cosign_bundle`]: cosign's Rekor bundle annotation, and a `.sig` layer as
+//!   the Sigstore bundle it amounts to.
+//! - [`image`]: sign and verify registry images, key-based and keyless, in both
+//!   forms cosign writes (the `.sig` image; the bundle v0.3 referrer). The reusable
+//!   entry points: [`image::ImageSigner`] (a signer built from a key file and
+//!   password, or from an OIDC token, Fulcio/Rekor services and a trusted root)
+//!   and [`image::ImagePolicy`] (a key, or identity and issuer matchers, with a
+//!   trusted root), whose [`image::ImagePolicy::verify_bundle`] verifies any
+//!   Sigstore bundle (DSSE attestations included) under the same policy.
+//! - [`keybased`]: the key-based entry points of [`image`] (`--key`).
 //! - [`bundle`]: Sigstore bundles (v0.1-v0.3) and their offline verification
 //!   against a trusted root (`sc verify-bundle`).
-//! - [`keyless`]: keyless signing (OIDC token, Fulcio, Rekor) into a bundle v0.3,
+//! - [`keyless`]: keyless signing (OIDC token, Fulcio, Rekor) into bundles v0.3,
 //!   each bundle verified against the trusted root before it is returned.
 //! - [`trust`]: `trusted_root.json` and `signing_config.json`.
 //!
-//! Status: key-based image signing works without a transparency log
-//! (`--tlog-upload=false`); Sigstore bundles verify offline and sign keylessly.
-//! Keyless *image* signing (`sc image sign` without `--key`) is not connected yet (exit 4).
+//! Status: key-based image signing, with or without a Rekor entry, and keyless
+//! image signing (`sc image sign`) work, as does offline verification of both
+//! (`sc image verify --key` / `--certificate-identity`); Sigstore bundles verify
+//! offline and sign keylessly (`sc verify-bundle`, `sc sign-bundle`). Not built:
+//! RFC 3161 timestamps for image signatures, Rekor v2 entries for key-based
+//! signatures, and the cosign v3 bundle referrer for key-based signatures (key
+//! signatures are written in the `.sig` form only).
 
 pub mod bundle;
 pub mod keyless;
@@ -24,6 +36,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub mod cosign;
+pub mod cosign_bundle;
+pub mod image;
 pub mod keybased;
 pub mod keys;
 

@@ -52,6 +52,14 @@ impl Drop for SigstoreMock {
 impl SigstoreMock {
     /// Start the mock from the tool directory `tools`.
     pub fn start(tools: &Path) -> SigstoreMock {
+        Self::start_at(tools, 0)
+    }
+
+    /// Start the mock with its clock `offset_secs` seconds off (negative: in the
+    /// past), so that it issues certificates and log entries dated then: a
+    /// certificate from a mock an hour in the past has expired (Fulcio's are
+    /// valid for 10 minutes) by the time it is verified.
+    pub fn start_at(tools: &Path, offset_secs: i64) -> SigstoreMock {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -59,7 +67,22 @@ impl SigstoreMock {
             .port();
         let dir = tempfile::tempdir().unwrap();
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        let child = Command::new("node")
+        let mut cmd = Command::new("node");
+        if offset_secs != 0 {
+            let shift = dir.path().join("clock.js");
+            std::fs::write(
+                &shift,
+                format!(
+                    "const R = Date, OFF = {};\n\
+                     class D extends R {{ constructor(...a) {{ if (a.length === 0) super(R.now() + OFF); else super(...a); }} static now() {{ return R.now() + OFF; }} }}\n\
+                     globalThis.Date = D;\n",
+                    offset_secs * 1000
+                ),
+            )
+            .unwrap();
+            cmd.env("NODE_OPTIONS", format!("--require {}", shift.display()));
+        }
+        let child = cmd
             .arg(tools.join("mock-server.js"))
             .arg(dir.path())
             .arg(port.to_string())
