@@ -46,9 +46,10 @@ pub enum AdmissionError {
     NoImages,
 }
 
-/// Who signs, as admission controllers name it.
+/// The signer an admission controller must trust, as it names it: a public key
+/// or a keyless identity (rendering only; verification is [`crate::signing::image::ImagePolicy`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signer {
+pub enum TrustedSigner {
     /// A public key (PEM).
     Key {
         /// The PEM text.
@@ -71,13 +72,13 @@ pub enum Signer {
     },
 }
 
-impl Signer {
+impl TrustedSigner {
     /// The signer `config` describes; relative key paths are resolved against `base`.
     pub fn from_config(
         config: &SecurityDescriptor,
         base: &Path,
         env: &dyn Env,
-    ) -> Result<Signer, AdmissionError> {
+    ) -> Result<TrustedSigner, AdmissionError> {
         let signing = config.signing.as_ref().ok_or(AdmissionError::NoSigning)?;
         if signing.is_keyless() {
             let v = signing.verify.clone().unwrap_or_default();
@@ -86,7 +87,7 @@ impl Signer {
             {
                 return Err(AdmissionError::NoIdentity);
             }
-            return Ok(Signer::Keyless {
+            return Ok(TrustedSigner::Keyless {
                 subject: v.identity,
                 subject_regexp: v.identity_regexp,
                 issuer: v.oidc_issuer,
@@ -114,7 +115,7 @@ impl Signer {
                 detail: e.to_string(),
             }
         })?;
-        Ok(Signer::Key {
+        Ok(TrustedSigner::Key {
             pem: pem.trim().to_string(),
             tlog: signing.tlog_upload(),
         })
@@ -159,9 +160,9 @@ pub fn required_attestations(config: &SecurityDescriptor) -> Vec<String> {
     out
 }
 
-fn kyverno_attestor(signer: &Signer) -> Value {
+fn kyverno_attestor(signer: &TrustedSigner) -> Value {
     match signer {
-        Signer::Key { pem, tlog } => {
+        TrustedSigner::Key { pem, tlog } => {
             let mut keys = json!({ "publicKeys": pem });
             if !tlog {
                 keys["rekor"] = json!({ "ignoreTlog": true });
@@ -169,7 +170,7 @@ fn kyverno_attestor(signer: &Signer) -> Value {
             }
             json!({ "count": 1, "entries": [{ "keys": keys }] })
         }
-        Signer::Keyless {
+        TrustedSigner::Keyless {
             subject,
             subject_regexp,
             issuer,
@@ -204,7 +205,7 @@ fn kyverno_attestor(signer: &Signer) -> Value {
 pub fn kyverno(
     name: &str,
     images: &[String],
-    signer: &Signer,
+    signer: &TrustedSigner,
     attestations: &[String],
 ) -> Result<Value, AdmissionError> {
     if images.is_empty() {
@@ -255,18 +256,18 @@ pub fn kyverno(
 pub fn connaisseur(
     name: &str,
     images: &[String],
-    signer: &Signer,
+    signer: &TrustedSigner,
 ) -> Result<Value, AdmissionError> {
     if images.is_empty() {
         return Err(AdmissionError::NoImages);
     }
     let (trust_root, tlog, host) = match signer {
-        Signer::Key { pem, tlog } => (
+        TrustedSigner::Key { pem, tlog } => (
             json!({ "name": "default", "key": format!("{pem}\n") }),
             *tlog,
             None,
         ),
-        Signer::Keyless {
+        TrustedSigner::Keyless {
             subject,
             subject_regexp,
             issuer,
@@ -333,8 +334,8 @@ mod tests {
 
     const PEM: &str = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEvtc/qpHtx7iUUj+rRHR99a8mnGni\nqiGkmUb9YpWWTS4YwlvwdmMDiGzcsHiDOYz6f88u2hCRF5GUCvyiZAKrsA==\n-----END PUBLIC KEY-----";
 
-    fn key_signer() -> Signer {
-        Signer::Key {
+    fn key_signer() -> TrustedSigner {
+        TrustedSigner::Key {
             pem: PEM.into(),
             tlog: false,
         }
@@ -382,7 +383,7 @@ mod tests {
 
     #[test]
     fn kyverno_and_connaisseur_keyless() {
-        let signer = Signer::Keyless {
+        let signer = TrustedSigner::Keyless {
             subject: None,
             subject_regexp: Some("^https://github.com/acme/".into()),
             issuer: Some("https://token.actions.githubusercontent.com".into()),
@@ -444,8 +445,10 @@ mod tests {
         )
         .unwrap();
         let env = std::collections::HashMap::<String, String>::new();
-        let s = Signer::from_config(&cfg, Path::new("."), &env).unwrap();
-        assert!(matches!(s, Signer::Keyless { subject: Some(ref x), .. } if x == "me@example.com"));
+        let s = TrustedSigner::from_config(&cfg, Path::new("."), &env).unwrap();
+        assert!(
+            matches!(s, TrustedSigner::Keyless { subject: Some(ref x), .. } if x == "me@example.com")
+        );
         assert_eq!(
             required_attestations(&cfg),
             vec![
@@ -455,7 +458,7 @@ mod tests {
         );
         let no_key = SecurityDescriptor::from_yaml_str("signing:\n  privateKey: k\n", "t").unwrap();
         assert!(matches!(
-            Signer::from_config(&no_key, Path::new("."), &env),
+            TrustedSigner::from_config(&no_key, Path::new("."), &env),
             Err(AdmissionError::NoPublicKey)
         ));
     }

@@ -168,8 +168,9 @@ pub fn policy(cmd: &PolicyCommand) -> Result<(), CliError> {
     };
     let config = read_config(&args.config)?;
     let invalid = |e: crate::admission::AdmissionError| CliError::new(ErrorKind::InvalidConfig, e);
-    let signer = crate::admission::Signer::from_config(&config, &args.project_dir, &ProcessEnv)
-        .map_err(invalid)?;
+    let signer =
+        crate::admission::TrustedSigner::from_config(&config, &args.project_dir, &ProcessEnv)
+            .map_err(invalid)?;
     let value = if kyverno {
         crate::admission::kyverno(
             &args.name,
