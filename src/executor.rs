@@ -17,9 +17,10 @@
 //! signed again), and registry faults are retried with backoff by the
 //! registry client's [`crate::registry::RetryPolicy`].
 //!
-//! Seams still to be wired to the attestation and keyless-signing work:
-//! [`attach_sbom`] and [`attach_provenance`] return the generated document
-//! without attaching it; [`sign_keyless`] fails with [`KeylessNotWired`].
+//! Signing (key-based or keyless, with or without Rekor) and the SBOM and
+//! provenance attestations use one signer built from the `signing:` block
+//! ([`crate::signing::image::ImageSigner`]); attestations are attached when
+//! the `attach:` blocks ask for it ([`crate::attest`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -44,8 +45,10 @@ use crate::sbom::{Sbom, SbomMetadata};
 use crate::scan::cache::{CachedSbom, ScanCache};
 use crate::scan::report::ScanReport;
 use crate::scan::ScanResult;
-use crate::signing::keybased;
+use crate::signing::image::{ImageSigner, RekorLog};
+use crate::signing::keyless::{IdentityToken, SigningServices};
 use crate::signing::keys::{KeyError, Password, SigningKey};
+use crate::signing::trust::{SigningConfig as SigningConfigFile, SigstoreInstance, TrustedRoot};
 use crate::signing::{SignOptions, SignResult};
 use crate::source::RegistrySource;
 use crate::source::{ImageSource, Platform, ResolvedImage};
@@ -72,17 +75,21 @@ pub trait Operations: Send + Sync {
         image: &ImageReference,
         config: &SigningConfig,
     ) -> Result<SignResult, OperationError>;
-    /// Generate (and attach, when configured) the SBOM.
+    /// Generate (and attach, when configured) the SBOM; attestations are signed
+    /// as the `signing` block says.
     async fn sbom(
         &self,
         image: &ImageReference,
         config: &SbomConfig,
+        signing: Option<&SigningConfig>,
     ) -> Result<Sbom, OperationError>;
-    /// Generate (and attach, when configured) provenance.
+    /// Generate (and attach, when configured) provenance; attestations are
+    /// signed as the `signing` block says.
     async fn provenance(
         &self,
         image: &ImageReference,
         config: &ProvenanceConfig,
+        signing: Option<&SigningConfig>,
     ) -> Result<Provenance, OperationError>;
 }
 
@@ -110,15 +117,17 @@ impl<O: Operations + ?Sized> Operations for Arc<O> {
         &self,
         image: &ImageReference,
         config: &SbomConfig,
+        signing: Option<&SigningConfig>,
     ) -> Result<Sbom, OperationError> {
-        (**self).sbom(image, config).await
+        (**self).sbom(image, config, signing).await
     }
     async fn provenance(
         &self,
         image: &ImageReference,
         config: &ProvenanceConfig,
+        signing: Option<&SigningConfig>,
     ) -> Result<Provenance, OperationError> {
-        (**self).provenance(image, config).await
+        (**self).provenance(image, config, signing).await
     }
 }
 
@@ -174,9 +183,8 @@ type Shared<T> = Arc<tokio::sync::OnceCell<Arc<T>>>;
 
 /// sc's in-process operations: the scanner and SBOM engine over one catalog of
 /// the image (the layers are read once per image, even when both run), and
-/// key-based signing. Attaching SBOM and provenance attestations goes through
-/// [`attach_sbom`] and [`attach_provenance`]; keyless signing through
-/// [`sign_keyless`].
+/// one signer from the `signing:` block (key-based or keyless) for the image
+/// signature and the SBOM and provenance attestations ([`crate::attest`]).
 pub struct NativeOperations {
     options: NativeOptions,
     resolved: Mutex<HashMap<String, Shared<ResolvedImage>>>,
@@ -359,6 +367,81 @@ impl NativeOperations {
         .await
     }
 
+    /// The trusted root a `signing:` block names (relative to the project), if any.
+    fn trusted_root(&self, config: &SigningConfig) -> Result<Option<TrustedRoot>, OperationError> {
+        match config.trusted_root.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => Ok(Some(TrustedRoot::from_file(&self.path(p))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The signer a `signing:` block describes, for image signatures and
+    /// attestations alike: its key (decrypted once per run) with its Rekor log
+    /// unless `tlogUpload: false`, or keyless with the CI's OIDC token, the
+    /// configured (else public-good) Fulcio and Rekor, and the trusted root the
+    /// certificates and log entries are checked against.
+    async fn image_signer(&self, config: &SigningConfig) -> Result<ImageSigner, OperationError> {
+        let root = self.trusted_root(config)?;
+        if !config.is_keyless() {
+            let key = self.signing_key(config).await?;
+            let rekor = if config.tlog_upload() {
+                let url = match &config.rekor_url {
+                    Some(u) => u.clone(),
+                    None => public_good_services()?.rekor_url,
+                };
+                Some(RekorLog::new(url, root.as_ref())?)
+            } else {
+                None
+            };
+            return Ok(ImageSigner::key((*key).clone(), rekor));
+        }
+        let ctx = &self.options.context;
+        let token = ctx
+            .oidc_token(None, crate::context::SIGSTORE_AUDIENCE)
+            .await?
+            .ok_or_else(|| -> OperationError {
+                format!(
+                    "keyless signing needs an OIDC identity token: {}",
+                    ctx.oidc_setup_hint()
+                        .unwrap_or("set SIGSTORE_ID_TOKEN, or use key-based signing")
+                )
+                .into()
+            })?;
+        let token = IdentityToken::from_jwt(token.secret())?;
+        let services = match (&config.fulcio_url, &config.rekor_url) {
+            (None, None) => public_good_services()?,
+            (f, r) => {
+                let public = public_good_services()?;
+                SigningServices::new(
+                    f.clone().unwrap_or(public.fulcio_url),
+                    r.clone().unwrap_or(public.rekor_url),
+                )
+            }
+        };
+        let root = match root {
+            Some(r) => r,
+            None => TrustedRoot::embedded(SigstoreInstance::PublicGood)?,
+        };
+        Ok(ImageSigner::keyless(token, services, &root)?)
+    }
+
+    /// The signer for an attestation, or `None` when the `attach` block does not
+    /// ask for one.
+    async fn attestation_signer(
+        &self,
+        attach: Option<&crate::config::AttachConfig>,
+        signing: Option<&SigningConfig>,
+    ) -> Result<Option<ImageSigner>, OperationError> {
+        let Some(attach) = attach.filter(|a| a.is_enabled()) else {
+            return Ok(None);
+        };
+        if !attach.sign() {
+            return Err(Box::new(UnsignedAttestation));
+        }
+        let signing = signing.ok_or_else(|| Box::new(NoAttestationSigner) as OperationError)?;
+        Ok(Some(self.image_signer(signing).await?))
+    }
+
     /// Write the SBOM where `sbom.output.path` says: a file when the path has an
     /// extension, else a directory (default `.sc/artifacts/sbom`) where the file
     /// is named `<repository name>-<digest prefix>.<format>.<ext>`.
@@ -407,51 +490,38 @@ impl NativeOperations {
 #[error("signing is key-based (keyless: false) but no signing.privateKey is configured")]
 pub struct MissingKeyError;
 
-/// Keyless signing inside the executor is not connected yet.
+/// Signed attestations were configured without a `signing` block to sign them with.
 #[derive(Debug, thiserror::Error)]
-#[error("keyless signing is not wired into the executor yet: use key-based signing (signing.keyless: false with signing.privateKey), or sign with `sc image sign` after the release")]
-pub struct KeylessNotWired;
+#[error("attaching a signed attestation needs a `signing` block (key or keyless) to sign it with; add one, or set attach.enabled: false")]
+pub struct NoAttestationSigner;
 
-/// Seam: keyless image signing for the executor. It will call the keyless
-/// signer (Fulcio certificate, Rekor entry) with the context's OIDC token; until
-/// that is wired in, it fails with [`KeylessNotWired`].
-pub async fn sign_keyless(
-    _registry: &RegistryClient,
-    _image: &ImageReference,
-    _config: &SigningConfig,
-    _context: &ExecutionContext,
-) -> Result<SignResult, OperationError> {
-    Err(Box::new(KeylessNotWired))
+/// Unsigned attestations were configured.
+#[derive(Debug, thiserror::Error)]
+#[error("attach.sign: false asks for an unsigned attestation, which verifiers (sc, cosign, policy controllers) refuse; sc attaches signed attestations only")]
+pub struct UnsignedAttestation;
+
+/// The public-good Sigstore services (from the signing config compiled into sc).
+fn public_good_services() -> Result<SigningServices, OperationError> {
+    Ok(SigningServices::from_config(&SigningConfigFile::embedded(
+        SigstoreInstance::PublicGood,
+    )?)?)
 }
 
-/// Seam: attach a generated SBOM to `image` as a (signed) in-toto attestation
-/// when `sbom.attach` is enabled. The attestation functions are not wired in
-/// yet: this returns the SBOM unchanged without attaching it (and logs that).
-pub async fn attach_sbom(
-    _registry: &RegistryClient,
-    image: &ImageReference,
-    sbom: Sbom,
-    config: &SbomConfig,
-) -> Result<Sbom, OperationError> {
-    if config.attach_enabled() {
-        tracing::warn!("{image}: SBOM attestation is not wired into the executor yet; the SBOM was generated but not attached");
+fn log_attached(outcome: &crate::attest::AttachOutcome, what: &str) {
+    if outcome.already_attached {
+        tracing::info!(
+            "{}: the {what} attestation is already attached (signed by {}); nothing pushed",
+            outcome.image,
+            outcome.signer
+        );
+    } else {
+        tracing::info!(
+            "{}: {what} attestation attached in {}, signed by {}",
+            outcome.image,
+            outcome.attestation_tag,
+            outcome.signer
+        );
     }
-    Ok(sbom)
-}
-
-/// Seam: attach generated provenance to `image` as a signed SLSA attestation
-/// when `provenance.attach` is enabled. Not wired in yet: returns the
-/// provenance unchanged without attaching it (and logs that).
-pub async fn attach_provenance(
-    _registry: &RegistryClient,
-    image: &ImageReference,
-    provenance: Provenance,
-    config: &ProvenanceConfig,
-) -> Result<Provenance, OperationError> {
-    if config.attach_enabled() {
-        tracing::warn!("{image}: provenance attestation is not wired into the executor yet; the provenance was generated but not attached");
-    }
-    Ok(provenance)
 }
 
 /// SLSA v1.0 provenance for `image` ([`crate::provenance::generate`]) from the
@@ -573,19 +643,19 @@ impl Operations for NativeOperations {
         image: &ImageReference,
         config: &SigningConfig,
     ) -> Result<SignResult, OperationError> {
-        if config.is_keyless() {
-            return sign_keyless(&self.options.registry, image, config, &self.options.context)
-                .await;
-        }
-        let key = self.signing_key(config).await?;
-        let options = SignOptions {
-            tlog_upload: config.tlog_upload(),
-            rekor_url: config.rekor_url.clone(),
-            ..SignOptions::default()
-        };
-        let outcome = keybased::sign(&self.options.registry, image, &key, &options).await?;
+        let signer = self.image_signer(config).await?;
+        let outcome = crate::signing::image::sign(
+            &self.options.registry,
+            image,
+            &signer,
+            &SignOptions::default(),
+        )
+        .await?;
         if outcome.already_signed {
-            tracing::info!("{image}: already signed with this key; nothing pushed");
+            tracing::info!(
+                "{image}: already signed by {}; nothing pushed",
+                signer.describe()
+            );
         }
         Ok(outcome.result)
     }
@@ -594,6 +664,7 @@ impl Operations for NativeOperations {
         &self,
         image: &ImageReference,
         config: &SbomConfig,
+        signing: Option<&SigningConfig>,
     ) -> Result<Sbom, OperationError> {
         let resolved = self.resolve(image).await?;
         let format = config.format();
@@ -645,16 +716,38 @@ impl Operations for NativeOperations {
         if config.output_enabled() {
             self.write_sbom_output(image, config, &sbom)?;
         }
-        attach_sbom(&self.options.registry, image, sbom, config).await
+        if let Some(signer) = self
+            .attestation_signer(config.attach.as_ref(), signing)
+            .await?
+        {
+            let outcome =
+                crate::attest::attach_sbom(&self.options.registry, image, &sbom, &signer).await?;
+            log_attached(&outcome, "SBOM");
+        }
+        Ok(sbom)
     }
 
     async fn provenance(
         &self,
         image: &ImageReference,
         config: &ProvenanceConfig,
+        signing: Option<&SigningConfig>,
     ) -> Result<Provenance, OperationError> {
         let provenance = provenance_statement(image, config, &self.options.context)?;
-        attach_provenance(&self.options.registry, image, provenance, config).await
+        if let Some(signer) = self
+            .attestation_signer(config.attach.as_ref(), signing)
+            .await?
+        {
+            let outcome = crate::attest::attach_provenance(
+                &self.options.registry,
+                image,
+                &provenance,
+                &signer,
+            )
+            .await?;
+            log_attached(&outcome, "SLSA provenance");
+        }
+        Ok(provenance)
     }
 }
 
@@ -774,9 +867,15 @@ fn kind_of(e: &OperationError, default: ErrorKind) -> ErrorKind {
         ErrorKind::NotImplemented
     } else if e.is::<MissingKeyError>() {
         ErrorKind::MissingKey
-    } else if let Some(s) = e.downcast_ref::<keybased::SignError>() {
+    } else if let Some(s) = e.downcast_ref::<crate::signing::image::SignError>() {
         match s.kind() {
             ErrorKind::Io => ErrorKind::Io,
+            _ => default,
+        }
+    } else if let Some(a) = e.downcast_ref::<crate::attest::AttachError>() {
+        match a.kind() {
+            ErrorKind::Io => ErrorKind::Io,
+            ErrorKind::NotImplemented => ErrorKind::NotImplemented,
             _ => default,
         }
     } else if e.is::<crate::registry::RegistryError>() || e.is::<crate::source::SourceError>() {
@@ -898,19 +997,22 @@ impl<O: Operations> Executor<O> {
             }
         }
 
-        // 3. SBOM and provenance, concurrently.
+        // 3. SBOM and provenance, concurrently. Their attestations are signed with
+        //    the `signing` block's signer even when image signing is switched off.
+        let signing_cfg = cfg.signing.as_ref();
         let sbom = async {
             match (cfg.sbom_enabled(), &cfg.sbom) {
-                (true, Some(c)) => {
-                    Some((self.ops.sbom(image, c).await, c.required.unwrap_or(false)))
-                }
+                (true, Some(c)) => Some((
+                    self.ops.sbom(image, c, signing_cfg).await,
+                    c.required.unwrap_or(false),
+                )),
                 _ => None,
             }
         };
         let provenance = async {
             match (cfg.provenance_enabled(), &cfg.provenance) {
                 (true, Some(c)) => Some((
-                    self.ops.provenance(image, c).await,
+                    self.ops.provenance(image, c, signing_cfg).await,
                     c.required.unwrap_or(false),
                 )),
                 _ => None,
@@ -1056,6 +1158,7 @@ mod tests {
             &self,
             image: &ImageReference,
             _: &SbomConfig,
+            _: Option<&SigningConfig>,
         ) -> Result<Sbom, OperationError> {
             tokio::time::timeout(Duration::from_secs(5), self.barrier.wait())
                 .await
@@ -1076,6 +1179,7 @@ mod tests {
             &self,
             image: &ImageReference,
             _: &ProvenanceConfig,
+            _: Option<&SigningConfig>,
         ) -> Result<Provenance, OperationError> {
             tokio::time::timeout(Duration::from_secs(5), self.barrier.wait())
                 .await
@@ -1205,7 +1309,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn native_keyless_signing_says_it_is_not_wired() {
+    async fn native_keyless_signing_without_a_token_fails_open_with_the_reason() {
         let registry = Arc::new(RegistryClient::new(Default::default()).unwrap());
         let ex = Executor::new(
             config("signing:\n  keyless: true\n"),
@@ -1217,7 +1321,7 @@ mod tests {
         assert!(
             r.errors[0]
                 .to_string()
-                .contains("keyless signing is not wired into the executor yet"),
+                .contains("keyless signing needs an OIDC identity token"),
             "{}",
             r.errors[0]
         );

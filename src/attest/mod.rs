@@ -47,9 +47,7 @@ use crate::signing::bundle::{
 };
 use crate::signing::image::{ImagePolicy, ImageSigner, SignerPolicy};
 use crate::signing::keyless::{self, SignInput};
-use crate::source::model::{
-    Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST,
-};
+use crate::source::model::{Descriptor, ImageManifest, MEDIA_TYPE_OCI_MANIFEST};
 use dsse::{DsseError, Envelope};
 use oci::{
     ATTESTATION_TAG_SUFFIX, BUNDLE_PREDICATE_TYPE_ANNOTATION, BUNDLE_V03_MEDIA_TYPE,
@@ -224,6 +222,9 @@ pub async fn attach_statement(
     let payload = statement.to_bytes();
     let predicate_type = statement.predicate_type.clone();
     let tag = cosign_tag(image, ATTESTATION_TAG_SUFFIX)?;
+    // Read, append and push back the `.att` manifest without a concurrent writer
+    // (the executor attaches an image's SBOM and provenance concurrently).
+    let _update = client.lock_tag(&tag).await;
     let existing = existing_layers(client, image, &tag).await?;
     let mut outcome = AttachOutcome {
         image: image.clone(),
@@ -244,7 +245,10 @@ pub async fn attach_statement(
                     continue;
                 };
                 if let Ok(env) = Envelope::parse(&blob) {
-                    if env.verify(&public).ok().as_deref() == Some(payload.as_slice()) {
+                    if env
+                        .verify(&public)
+                        .is_ok_and(|signed| same_statement(&signed, &payload))
+                    {
                         outcome.already_attached = true;
                         return Ok(outcome);
                     }
@@ -268,7 +272,7 @@ pub async fn attach_statement(
                 let same = oci::bundle_parts(&bundle_json)
                     .ok()
                     .and_then(|(e, _)| e.payload_bytes().ok())
-                    .is_some_and(|p| p == payload);
+                    .is_some_and(|p| same_statement(&p, &payload));
                 if same
                     && verifier
                         .verify(&artifact(&subject.digest)?, &bundle, &policy)
@@ -286,7 +290,7 @@ pub async fn attach_statement(
             outcome.signer = signed.verified.signer.to_string();
             // The referrer: the bundle as a blob, an artifact manifest naming the image.
             let bundle_bytes = signed.json.clone().into_bytes();
-            let mut bundle_desc = Descriptor::new(
+            let bundle_desc = Descriptor::new(
                 BUNDLE_V03_MEDIA_TYPE,
                 Digest::sha256_of(&bundle_bytes),
                 bundle_bytes.len() as u64,
@@ -301,29 +305,14 @@ pub async fn attach_statement(
                 &predicate_type,
                 &now_rfc3339(),
             );
-            let manifest_copy = manifest.clone();
-            let manifest_digest = Digest::sha256_of(&manifest);
-            let manifest_len = manifest.len() as u64;
-            client
-                .push_manifest(
-                    &image.with_digest(manifest_digest.clone()),
-                    manifest,
-                    MEDIA_TYPE_OCI_MANIFEST,
-                )
-                .await?;
             // The index entry carries the manifest's artifact type and annotations,
             // as the referrers API would list them.
-            let annotations = serde_json::from_slice::<ImageManifest>(&manifest_copy)
+            let annotations = serde_json::from_slice::<ImageManifest>(&manifest)
                 .ok()
                 .and_then(|m| m.annotations);
-            bundle_desc = Descriptor::new(
-                MEDIA_TYPE_OCI_MANIFEST,
-                manifest_digest.clone(),
-                manifest_len,
-            );
-            bundle_desc.artifact_type = Some(BUNDLE_V03_MEDIA_TYPE.to_string());
-            bundle_desc.annotations = annotations;
-            index_referrer(client, image, bundle_desc).await?;
+            let manifest_digest = client
+                .push_referrer(image, manifest, BUNDLE_V03_MEDIA_TYPE, annotations)
+                .await?;
             // cosign's tag-schema form of the same attestation.
             let (envelope, material) = oci::bundle_parts(&signed.json).map_err(|detail| {
                 AttachError::Keyless(keyless::SignError::Other(format!(
@@ -338,6 +327,34 @@ pub async fn attach_statement(
         }
     }
     Ok(outcome)
+}
+
+/// Whether an attestation already stored says what `new` says, so that
+/// attaching `new` would only duplicate it: the same bytes, or, for SLSA
+/// provenance, the same statement except for the build's start and finish
+/// times (a re-run of a release regenerates them for an unchanged build).
+fn same_statement(stored: &[u8], new: &[u8]) -> bool {
+    if stored == new {
+        return true;
+    }
+    let normalize = |bytes: &[u8]| -> Option<serde_json::Value> {
+        let mut v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        if v.get("predicateType")?.as_str()? != statement::SLSA_PROVENANCE_V1_PREDICATE {
+            return None;
+        }
+        if let Some(meta) = v
+            .pointer_mut("/predicate/runDetails/metadata")
+            .and_then(|m| m.as_object_mut())
+        {
+            meta.remove("startedOn");
+            meta.remove("finishedOn");
+        }
+        Some(v)
+    };
+    match (normalize(stored), normalize(new)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn artifact(digest: &Digest) -> Result<ArtifactInput, StatementError> {
@@ -394,53 +411,6 @@ async fn append_layer(
     client.push_blob(image, m.config).await?;
     client
         .push_manifest(tag, m.manifest, MEDIA_TYPE_OCI_MANIFEST)
-        .await?;
-    Ok(())
-}
-
-/// Make sure `referrer` is listed among the image's referrers: registries with the
-/// OCI 1.1 referrers API list it by themselves; for the others the client keeps
-/// the referrers tag-schema index (`<repo>:sha256-<hex>`) up to date.
-async fn index_referrer(
-    client: &RegistryClient,
-    image: &ImageReference,
-    referrer: Descriptor,
-) -> Result<(), RegistryError> {
-    if let Ok(listed) = client
-        .referrers(image, referrer.artifact_type.as_deref())
-        .await
-    {
-        if listed.manifests.iter().any(|d| d.digest == referrer.digest) {
-            return Ok(());
-        }
-    }
-    let digest = image.digest.as_ref().expect("pinned");
-    let tag = image
-        .with_tag(&digest.tag_form())
-        .map_err(|e| RegistryError::Setup(e.to_string()))?;
-    let mut index = match client.fetch_manifest(&tag).await {
-        Ok((bytes, _, _)) => {
-            serde_json::from_slice::<ImageIndex>(&bytes).map_err(|e| RegistryError::Malformed {
-                registry: image.registry.clone(),
-                what: format!("referrers tag-schema index {tag}"),
-                detail: e.to_string(),
-            })?
-        }
-        Err(RegistryError::NotFound { .. }) => ImageIndex {
-            schema_version: 2,
-            media_type: Some(MEDIA_TYPE_OCI_INDEX.to_string()),
-            manifests: Vec::new(),
-            annotations: None,
-        },
-        Err(e) => return Err(e),
-    };
-    if index.manifests.iter().any(|d| d.digest == referrer.digest) {
-        return Ok(());
-    }
-    index.manifests.push(referrer);
-    let bytes = serde_json::to_vec(&index).map_err(|e| RegistryError::Setup(e.to_string()))?;
-    client
-        .push_manifest(&tag, bytes, MEDIA_TYPE_OCI_INDEX)
         .await?;
     Ok(())
 }
@@ -792,7 +762,14 @@ pub async fn verify(
     let mut accepted = Vec::new();
     let mut rejected = Vec::new();
     let required: Vec<&str> = options.require.iter().map(PredicateType::uri).collect();
+    // cosign v3's image signatures are in-toto statements in bundle referrers
+    // too; they are signatures, not attestations, unless asked for by type.
+    let signature_type = crate::signing::image::SIGN_PREDICATE_TYPE;
+    let is_signature = |t: &str| t == signature_type && wanted.as_deref() != Some(signature_type);
     for c in candidates {
+        if c.annotated_type.as_deref().is_some_and(is_signature) {
+            continue;
+        }
         if let (Some(w), Some(a)) = (&wanted, &c.annotated_type) {
             if w != a && !required.contains(&a.as_str()) {
                 other_types.push(a.clone());
@@ -801,6 +778,7 @@ pub async fn verify(
         }
         match check(client, &pinned, &digest, &c, policy).await? {
             // A keyless attestation is stored twice (referrer and `.att`): report it once.
+            Ok(v) if is_signature(&v.statement.predicate_type) => {}
             Ok(v) => {
                 if !accepted
                     .iter()
@@ -1239,6 +1217,39 @@ pub fn sbom_predicate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provenance_differing_only_in_build_times_is_the_same_statement() {
+        let prov = |started: &str, builder: &str| {
+            serde_json::to_vec(&serde_json::json!({
+                "_type": "https://in-toto.io/Statement/v1",
+                "subject": [{"name": "r/app", "digest": {"sha256": "ab"}}],
+                "predicateType": statement::SLSA_PROVENANCE_V1_PREDICATE,
+                "predicate": {"buildDefinition": {"buildType": "t"}, "runDetails": {
+                    "builder": {"id": builder},
+                    "metadata": {"startedOn": started, "finishedOn": started}}},
+            }))
+            .unwrap()
+        };
+        let a = prov("2026-01-01T00:00:00Z", "https://ci.example/b");
+        assert!(same_statement(&a, &a));
+        assert!(same_statement(
+            &a,
+            &prov("2026-02-02T00:00:00Z", "https://ci.example/b")
+        ));
+        assert!(!same_statement(
+            &a,
+            &prov("2026-01-01T00:00:00Z", "https://ci.example/other")
+        ));
+        // Other predicates compare byte for byte.
+        let sbom = |serial: &str| {
+            serde_json::to_vec(&serde_json::json!({
+                "predicateType": statement::CYCLONEDX_PREDICATE,
+                "predicate": {"serialNumber": serial}}))
+            .unwrap()
+        };
+        assert!(!same_statement(&sbom("urn:a"), &sbom("urn:b")));
+    }
 
     #[test]
     fn sbom_predicates_check_the_format() {

@@ -697,7 +697,8 @@ impl RegistryClient {
     /// manifest's digest.
     ///
     /// The index is maintained on every registry (a registry with the referrers
-    /// API ignores the tag); its read-modify-write is not atomic, as in every
+    /// API ignores the tag); its read-modify-write is serialized within the
+    /// process ([`RegistryClient::lock_tag`]), not across processes, as in every
     /// client that uses the tag schema.
     pub async fn push_referrer(
         &self,
@@ -720,6 +721,7 @@ impl RegistryClient {
         let index_ref = subject
             .with_tag(&subject_digest.tag_form())
             .map_err(|e| RegistryError::Setup(e.to_string()))?;
+        let _update = self.lock_tag(&index_ref).await;
         let mut index = match self.fetch_manifest(&index_ref).await {
             Ok((bytes, _, _)) => serde_json::from_slice::<ImageIndex>(&bytes).map_err(|e| {
                 RegistryError::Malformed {
@@ -748,6 +750,25 @@ impl RegistryClient {
         self.push_manifest(&index_ref, body, MEDIA_TYPE_OCI_INDEX)
             .await?;
         Ok(digest)
+    }
+
+    /// Hold this while reading, changing and pushing back the manifest a tag
+    /// names (cosign's `.sig` and `.att` images, the referrers tag-schema
+    /// index). Registries offer no compare-and-swap on tags, so two concurrent
+    /// appends (an image's SBOM and provenance attestations, say) would
+    /// otherwise lose one; this serializes them within the process. Writers in
+    /// other processes are not covered, as with every tag-schema client.
+    pub async fn lock_tag(&self, tag: &ImageReference) -> tokio::sync::OwnedMutexGuard<()> {
+        type Locks = Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+        static LOCKS: std::sync::OnceLock<Locks> = std::sync::OnceLock::new();
+        let lock = LOCKS
+            .get_or_init(Default::default)
+            .lock()
+            .expect("tag locks")
+            .entry(tag.to_string())
+            .or_default()
+            .clone();
+        lock.lock_owned().await
     }
 
     /// Fetch the manifest cosign stores at `<repo>:sha256-<hex>.<suffix>` for `subject`

@@ -514,13 +514,19 @@ mod tests {
                 signed_at: String::new(),
             })
         }
-        async fn sbom(&self, _: &ImageReference, _: &SbomConfig) -> Result<Sbom, OperationError> {
+        async fn sbom(
+            &self,
+            _: &ImageReference,
+            _: &SbomConfig,
+            _: Option<&SigningConfig>,
+        ) -> Result<Sbom, OperationError> {
             Err("no SBOM here".into())
         }
         async fn provenance(
             &self,
             _: &ImageReference,
             _: &ProvenanceConfig,
+            _: Option<&SigningConfig>,
         ) -> Result<Provenance, OperationError> {
             Err("no provenance here".into())
         }

@@ -473,6 +473,8 @@ pub async fn sign(
     let (pinned, manifest_bytes, manifest_media_type) = pin(client, image).await?;
     let payload = SimpleSigning::new(&pinned, &options.annotations).to_bytes();
     let tag = cosign_tag(&pinned, cosign::SIGNATURE_TAG_SUFFIX)?;
+    // Read, append and push back the `.sig` manifest without a concurrent writer.
+    let _update = client.lock_tag(&tag).await;
 
     let mut layers = match client
         .cosign_manifest(&pinned, cosign::SIGNATURE_TAG_SUFFIX)
