@@ -223,11 +223,7 @@ where
         .cloned()
 }
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::timefmt::now_rfc3339;
 
 impl NativeOperations {
     /// Operations with `options`.

@@ -32,6 +32,7 @@ pub mod scan;
 pub mod severity;
 pub mod signing;
 pub mod source;
+mod timefmt;
 pub mod tls;
 pub mod vulndb;
 

@@ -143,11 +143,7 @@ async fn pin(
     ))
 }
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::timefmt::now_rfc3339;
 
 /// Attest `predicate` of `predicate_type` about `image` (a tag is resolved; the
 /// digest is attested) and store it. See the module documentation.

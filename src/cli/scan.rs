@@ -88,9 +88,7 @@ fn report_and_exit(
         version: meta.built_at.clone(),
         built_at: Some(meta.built_at.clone()),
     });
-    report.scanned_at = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    report.scanned_at = crate::timefmt::now_rfc3339();
     report.duration_ms = started.elapsed().as_millis() as u64;
     let text = render(&report, format, output.is_none());
     write_output(output, text.as_bytes())?;

@@ -182,10 +182,7 @@ pub fn base_image_from_manifest(manifest: &[u8]) -> Option<ImageReference> {
     Some(reference.with_digest(digest))
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::timefmt::rfc3339;
 
 fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();

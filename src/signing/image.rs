@@ -261,11 +261,7 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::timefmt::now_rfc3339;
 
 fn pem_chain(ders: &[Vec<u8>]) -> String {
     ders.iter()
