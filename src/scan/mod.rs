@@ -9,8 +9,8 @@
 //! [`report::ScanReport`] (findings after policy, suppressions, verdict) as a
 //! table, JSON, SARIF, CycloneDX VEX or Markdown.
 //!
-//! Status: the in-process matcher against the local database
-//! ([`crate::vulndb`]) is not built yet, so nothing produces findings yet.
+//! Findings come from [`matching`], which matches an image's inventory against
+//! the local database ([`crate::vulndb`]).
 
 use serde::{Deserialize, Serialize};
 
