@@ -125,24 +125,6 @@ pub struct AttachOutcome {
     pub already_attached: bool,
 }
 
-/// Resolve `image` to the manifest bytes the registry serves; the pinned reference
-/// and the subject descriptor.
-async fn pin(
-    client: &RegistryClient,
-    image: &ImageReference,
-) -> Result<(ImageReference, Descriptor), RegistryError> {
-    let (bytes, digest, media_type) = client.fetch_manifest(image).await?;
-    let media_type = if media_type.is_empty() {
-        MEDIA_TYPE_OCI_MANIFEST.to_string()
-    } else {
-        media_type
-    };
-    Ok((
-        image.with_digest(digest.clone()),
-        Descriptor::new(media_type, digest, bytes.len() as u64),
-    ))
-}
-
 use crate::timefmt::now_rfc3339;
 
 /// Attest `predicate` of `predicate_type` about `image` (a tag is resolved; the
@@ -154,7 +136,7 @@ pub async fn attach(
     predicate: serde_json::Value,
     signer: &ImageSigner,
 ) -> Result<AttachOutcome, AttachError> {
-    let (pinned, subject) = pin(client, image).await?;
+    let (pinned, subject) = client.pin(image).await?;
     let statement = Statement::for_image(&pinned, predicate_type, predicate)?;
     attach_statement(client, &pinned, &subject, &statement, signer).await
 }
@@ -184,7 +166,7 @@ pub async fn attach_provenance(
     provenance: &crate::provenance::Provenance,
     signer: &ImageSigner,
 ) -> Result<AttachOutcome, AttachError> {
-    let (pinned, subject) = pin(client, image).await?;
+    let (pinned, subject) = client.pin(image).await?;
     if subject.digest.to_string() != provenance.image_digest {
         return Err(AttachError::Statement(StatementError(format!(
             "the provenance describes {}, but {image} is {}",
@@ -732,7 +714,7 @@ pub async fn verify(
     policy: &ImagePolicy,
     options: &VerifyOptions,
 ) -> Result<Verification, VerifyError> {
-    let (pinned, subject) = match pin(client, image).await {
+    let (pinned, subject) = match client.pin(image).await {
         Ok(p) => p,
         Err(RegistryError::Verify(e @ DigestVerifyError::Mismatch { .. })) => {
             return Err(VerifyError::ManifestMismatch {

@@ -412,6 +412,25 @@ impl RegistryClient {
             .map_err(|(e, attempts)| map_error(e, r, operation, attempts))
     }
 
+    /// Pin `image` to the digest of the manifest bytes the registry serves for
+    /// it (a tag is resolved; a digest is checked): the pinned reference and the
+    /// manifest's descriptor, the subject of signatures and attestations.
+    pub async fn pin(
+        &self,
+        image: &ImageReference,
+    ) -> Result<(ImageReference, Descriptor), RegistryError> {
+        let (bytes, digest, media_type) = self.fetch_manifest(image).await?;
+        let media_type = if media_type.is_empty() {
+            MEDIA_TYPE_OCI_MANIFEST.to_string()
+        } else {
+            media_type
+        };
+        Ok((
+            image.with_digest(digest.clone()),
+            Descriptor::new(media_type, digest, bytes.len() as u64),
+        ))
+    }
+
     /// Fetch a manifest or index by tag or digest. Returns the raw bytes, their
     /// digest (checked against the reference's digest when it has one) and media type.
     pub async fn fetch_manifest(

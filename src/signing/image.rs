@@ -247,16 +247,6 @@ pub struct SignOutcome {
     pub registry_operations: u64,
 }
 
-/// Resolve `image` to the digest of the manifest bytes the registry serves for
-/// it; returns the bytes and media type too.
-async fn pin(
-    client: &RegistryClient,
-    image: &ImageReference,
-) -> Result<(ImageReference, Vec<u8>, String), RegistryError> {
-    let (bytes, digest, media_type) = client.fetch_manifest(image).await?;
-    Ok((image.with_digest(digest), bytes, media_type))
-}
-
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
@@ -466,7 +456,7 @@ pub async fn sign(
     options: &SignOptions,
 ) -> Result<SignOutcome, SignError> {
     let start = client.operation_count();
-    let (pinned, manifest_bytes, manifest_media_type) = pin(client, image).await?;
+    let (pinned, subject) = client.pin(image).await?;
     let payload = SimpleSigning::new(&pinned, &options.annotations).to_bytes();
     let tag = cosign_tag(&pinned, cosign::SIGNATURE_TAG_SUFFIX)?;
     // Read, append and push back the `.sig` manifest without a concurrent writer.
@@ -572,15 +562,6 @@ pub async fn sign(
 
     let mut referrer = None;
     if let Some(bundle) = &new.referrer_bundle {
-        let subject = Descriptor::new(
-            if manifest_media_type.is_empty() {
-                MEDIA_TYPE_OCI_MANIFEST.to_string()
-            } else {
-                manifest_media_type.clone()
-            },
-            pinned.digest.clone().expect("pinned"),
-            manifest_bytes.len() as u64,
-        );
         let mut annotations = BTreeMap::new();
         annotations.insert(
             BUNDLE_CONTENT_ANNOTATION.to_string(),
@@ -972,8 +953,8 @@ pub async fn verify(
     policy: &ImagePolicy,
 ) -> Result<Verification, VerifyError> {
     let start = client.operation_count();
-    let pinned = match pin(client, image).await {
-        Ok((p, _, _)) => p,
+    let pinned = match client.pin(image).await {
+        Ok((p, _)) => p,
         Err(RegistryError::Verify(e @ DigestVerifyError::Mismatch { .. })) => {
             return Err(VerifyError::ManifestMismatch {
                 image: image.to_string(),
