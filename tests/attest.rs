@@ -13,11 +13,8 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Arc;
-use std::time::Duration;
 
 use sc::attest::dsse::Envelope;
 use sc::attest::oci::{
@@ -29,14 +26,14 @@ use sc::attest::{self, Rejection, VerifyError, VerifyOptions};
 use sc::config::SbomFormat;
 use sc::digest::Digest;
 use sc::reference::ImageReference;
-use sc::registry::{cosign_tag, RegistryClient, RegistryOptions, RetryPolicy};
+use sc::registry::{cosign_tag, RegistryClient};
 use sc::signing::bundle::Matcher;
 use sc::signing::cosign as cosign_fmt;
 use sc::signing::image::{ImagePolicy, ImageSigner};
 use sc::signing::keys::{self, KdfParams, Password, SigningKey};
 use sc::source::model::Descriptor;
 use support::sigstore::{IDENTITY, ISSUER};
-use support::{repo_path, sc, stderr, stdout, Registry};
+use support::{client, fixture_oci, registry_with_app, repo_path, sc, stderr, stdout};
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const PASSWORD: &str = "attest-test";
@@ -55,35 +52,6 @@ fn identity_policy(root: &sc::signing::trust::TrustedRoot) -> ImagePolicy {
         Default::default(),
     )
     .unwrap()
-}
-
-fn fixture_oci(name: &str) -> String {
-    format!(
-        "oci:{}:v1",
-        repo_path(&format!("fixtures/images/{name}")).display()
-    )
-}
-
-fn client() -> Arc<RegistryClient> {
-    Arc::new(
-        RegistryClient::new(RegistryOptions {
-            env: Arc::new(HashMap::<String, String>::new()),
-            retry: RetryPolicy {
-                max_retries: 2,
-                base_delay: Duration::from_millis(20),
-                max_delay: Duration::from_millis(100),
-            },
-            ..RegistryOptions::default()
-        })
-        .unwrap(),
-    )
-}
-
-fn registry_with_app() -> (Registry, ImageReference) {
-    let reg = Registry::start();
-    reg.copy_in(&fixture_oci("debian-app"), "sc/app:v1");
-    let r = format!("{}/sc/app:v1", reg.addr).parse().unwrap();
-    (reg, r)
 }
 
 /// A cosign key pair in `dir` (cosign.key, cosign.pub).

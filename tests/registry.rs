@@ -15,14 +15,9 @@ use sc::layers::LayerLimits;
 use sc::reference::ImageReference;
 use sc::registry::{RegistryAuth, RegistryClient, RegistryError, RegistryOptions, RetryPolicy};
 use sc::source::{self, ImageSource, Platform, RegistrySource};
-use support::{repo_path, sc, stderr, stdout, FaultProxy, Registry, RegistryConfig};
-
-fn fixture_oci(name: &str) -> String {
-    format!(
-        "oci:{}:v1",
-        repo_path(&format!("fixtures/images/{name}")).display()
-    )
-}
+use support::{
+    fixture_oci, repo_path, sc, stderr, stdout, stored_blob, FaultProxy, Registry, RegistryConfig,
+};
 
 fn fixture_index_digest(name: &str) -> Digest {
     let v: serde_json::Value = serde_json::from_slice(
@@ -359,15 +354,6 @@ async fn transient_faults_are_retried_client_errors_are_not() {
         2,
         "one attempt (HEAD + GET), no retry"
     );
-}
-
-/// The registry's on-disk copy of a blob (distribution's filesystem layout).
-fn stored_blob(store: &std::path::Path, d: &Digest) -> std::path::PathBuf {
-    store
-        .join("docker/registry/v2/blobs/sha256")
-        .join(&d.hex()[..2])
-        .join(d.hex())
-        .join("data")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,18 +15,12 @@ use sc::reference::ImageReference;
 use sc::registry::{RegistryAuth, RegistryClient, RegistryError, RegistryOptions, RetryPolicy};
 use sc::source::{self, ImageSource, Platform, RegistrySource};
 use support::{
-    repo_path, sc, stderr, stdout, Registry, RegistryConfig, TokenAuth, TokenRequest, TokenServer,
+    fixture_oci, repo_path, sc, stderr, stdout, Registry, RegistryConfig, TokenAuth, TokenRequest,
+    TokenServer,
 };
 
 const USER: &str = "alice";
 const PASSWORD: &str = "t0ken-s3cret-pw";
-
-fn fixture_oci(name: &str) -> String {
-    format!(
-        "oci:{}:v1",
-        repo_path(&format!("fixtures/images/{name}")).display()
-    )
-}
 
 fn fixture_index_digest(name: &str) -> Digest {
     let v: serde_json::Value = serde_json::from_slice(

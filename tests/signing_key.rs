@@ -9,29 +9,21 @@
 
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sc::digest::Digest;
 use sc::reference::ImageReference;
-use sc::registry::{cosign_tag, RegistryClient, RegistryOptions, RetryPolicy};
+use sc::registry::{cosign_tag, RegistryClient};
 use sc::signing::cosign::{self as cosign_fmt, SimpleSigning, SIGNATURE_ANNOTATION};
 use sc::signing::keybased::{self, Rejection, VerifyError};
 use sc::signing::keys::{self, KdfParams, Password, PublicKey, SigningKey};
 use sc::signing::{SignOptions, VerifyOptions};
-use support::{repo_path, sc, stderr, stdout, Registry};
+use support::{client, registry_with_app, repo_path, sc, stderr, stdout, stored_blob};
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
-fn fixture_oci(name: &str) -> String {
-    format!(
-        "oci:{}:v1",
-        repo_path(&format!("fixtures/images/{name}")).display()
-    )
-}
 
 fn fixture_digest() -> Digest {
     let v: serde_json::Value = serde_json::from_slice(
@@ -45,29 +37,6 @@ fn fixture_digest() -> Digest {
         .unwrap()
 }
 
-fn client() -> Arc<RegistryClient> {
-    Arc::new(
-        RegistryClient::new(RegistryOptions {
-            env: Arc::new(HashMap::<String, String>::new()),
-            retry: RetryPolicy {
-                max_retries: 2,
-                base_delay: Duration::from_millis(20),
-                max_delay: Duration::from_millis(100),
-            },
-            ..RegistryOptions::default()
-        })
-        .unwrap(),
-    )
-}
-
-/// A registry holding the fixture image at `sc/app:v1`.
-fn registry_with_app() -> (Registry, ImageReference) {
-    let reg = Registry::start();
-    reg.copy_in(&fixture_oci("debian-app"), "sc/app:v1");
-    let r = format!("{}/sc/app:v1", reg.addr).parse().unwrap();
-    (reg, r)
-}
-
 fn no_tlog() -> SignOptions {
     SignOptions {
         tlog_upload: false,
@@ -77,15 +46,6 @@ fn no_tlog() -> SignOptions {
 
 fn key() -> SigningKey {
     SigningKey::generate().unwrap()
-}
-
-/// The registry's on-disk copy of a blob or manifest (distribution's filesystem layout).
-fn stored_blob(store: &Path, d: &Digest) -> PathBuf {
-    store
-        .join("docker/registry/v2/blobs/sha256")
-        .join(&d.hex()[..2])
-        .join(d.hex())
-        .join("data")
 }
 
 async fn sig_manifest(c: &RegistryClient, image: &ImageReference) -> serde_json::Value {

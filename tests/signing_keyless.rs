@@ -14,15 +14,13 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use sc::digest::Digest;
 use sc::reference::ImageReference;
-use sc::registry::{cosign_tag, RegistryClient, RegistryOptions, RetryPolicy};
+use sc::registry::{cosign_tag, RegistryClient};
 use sc::signing::bundle::{BundleError, Matcher};
 use sc::signing::cosign::{
     BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, SIGNATURE_ANNOTATION,
@@ -37,32 +35,10 @@ use sc::signing::keys::SigningKey;
 use sc::signing::trust::TrustedRoot;
 use sc::signing::{SignOptions, VerifyOptions};
 use support::sigstore::{token, SigstoreMock, IDENTITY, ISSUER};
-use support::{repo_path, sc, stderr, stdout, Registry};
+use support::{client, fixture_oci, sc, stderr, stdout, stored_blob, Registry};
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
-
-fn fixture_oci(name: &str) -> String {
-    format!(
-        "oci:{}:v1",
-        repo_path(&format!("fixtures/images/{name}")).display()
-    )
-}
-
-fn client() -> Arc<RegistryClient> {
-    Arc::new(
-        RegistryClient::new(RegistryOptions {
-            env: Arc::new(HashMap::<String, String>::new()),
-            retry: RetryPolicy {
-                max_retries: 2,
-                base_delay: Duration::from_millis(20),
-                max_delay: Duration::from_millis(100),
-            },
-            ..RegistryOptions::default()
-        })
-        .unwrap(),
-    )
-}
 
 /// A registry with the fixture image at `sc/app:v1`, and the loopback Sigstore.
 /// `None` (the test passes without running) when the mock is not installed.
@@ -297,15 +273,6 @@ async fn cli_keyless_sign_and_verify_with_cosigns_layout() {
         stderr(&out)
     );
     drop(reg);
-}
-
-/// The registry's on-disk copy of a blob or manifest (distribution's filesystem layout).
-fn stored_blob(store: &Path, d: &Digest) -> std::path::PathBuf {
-    store
-        .join("docker/registry/v2/blobs/sha256")
-        .join(&d.hex()[..2])
-        .join(d.hex())
-        .join("data")
 }
 
 /// The bundle referrer of `pinned`: (manifest digest, manifest, bundle JSON).

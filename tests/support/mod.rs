@@ -25,6 +25,47 @@ pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// `oci:fixtures/images/NAME:v1`, a committed fixture image as a source argument.
+pub fn fixture_oci(name: &str) -> String {
+    format!(
+        "oci:{}:v1",
+        repo_path(&format!("fixtures/images/{name}")).display()
+    )
+}
+
+/// A registry client for tests: no credentials from the environment, quick retries.
+pub fn client() -> Arc<sc::registry::RegistryClient> {
+    Arc::new(
+        sc::registry::RegistryClient::new(sc::registry::RegistryOptions {
+            env: Arc::new(std::collections::HashMap::<String, String>::new()),
+            retry: sc::registry::RetryPolicy {
+                max_retries: 2,
+                base_delay: Duration::from_millis(20),
+                max_delay: Duration::from_millis(100),
+            },
+            ..sc::registry::RegistryOptions::default()
+        })
+        .unwrap(),
+    )
+}
+
+/// A registry holding the debian-app fixture at `sc/app:v1`, and that reference.
+pub fn registry_with_app() -> (Registry, sc::reference::ImageReference) {
+    let reg = Registry::start();
+    reg.copy_in(&fixture_oci("debian-app"), "sc/app:v1");
+    let r = format!("{}/sc/app:v1", reg.addr).parse().unwrap();
+    (reg, r)
+}
+
+/// The registry's on-disk copy of a blob or manifest (distribution's filesystem layout).
+pub fn stored_blob(store: &Path, d: &sc::digest::Digest) -> PathBuf {
+    store
+        .join("docker/registry/v2/blobs/sha256")
+        .join(&d.hex()[..2])
+        .join(d.hex())
+        .join("data")
+}
+
 /// Fail with an install hint when `tool` is not on PATH.
 pub fn require_tool(tool: &str) {
     let found = std::env::var_os("PATH")
